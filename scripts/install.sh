@@ -20,7 +20,7 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp_key)" ]; then
 fi
 
 [ -x "$PY" ] || python3 -m venv "$VENV"
-pip() { "$PY" -m pip --disable-pip-version-check -q "$@"; }
+pip() { "$PY" -m pip --disable-pip-version-check -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; return "${PIPESTATUS[0]}"; }
 
 echo "[install] torch $TORCH_VERSION, torchvision $TORCHVISION_VERSION"
 pip install "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
