@@ -22,11 +22,10 @@ fi
 [ -x "$PY" ] || python3 -m venv "$VENV"
 pip() { "$PY" -m pip --disable-pip-version-check -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; return "${PIPESTATUS[0]}"; }
 
-echo "[install] torch $TORCH_VERSION, torchvision $TORCHVISION_VERSION"
-pip install "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
-
-echo "[install] pinned requirements"
-pip install -r requirements.txt "setuptools<70" wheel
+echo "[install] torch $TORCH_VERSION, torchvision $TORCHVISION_VERSION and the pinned requirements"
+pip install "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" -r requirements.txt wheel
+# mmcv 2.1.0's build needs setuptools<70; torch declares >=77 but does not need it at run time.
+pip install --no-deps "setuptools<70"
 # mmengine and trackeval ask for opencv-python, which clashes with the headless build (both own cv2/)
 # and needs libGL; keep only the headless one.
 if "$PY" -m pip show opencv-python >/dev/null 2>&1; then
