@@ -1,0 +1,415 @@
+"""The .vnvc container: round trips, every damage case, fuzzing, atomic writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import math
+import os
+import random
+import struct
+import tracemalloc
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vnvc import bitstream
+from vnvc.bitstream import (
+    FORMAT_VERSION, HEADER_SIZE, MAGIC, BitstreamIOError, BitstreamReader, BitstreamWriter, FrameRecord, FrameType,
+    StreamFlags, StreamHeader, encode_stream, latent_checksum,
+)
+from vnvc.errors import BitstreamError, InputError
+
+HEADER = StreamHeader(checkpoint_id=bytes(range(8)), width=100, height=60, padded_width=128, padded_height=64,
+                      frame_count=0, intra_period=32, rate=1.5, flags=StreamFlags.ENHANCEMENT)
+
+
+def make_records(n: int, seed: int = 0, max_len: int = 40) -> list[FrameRecord]:
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        count = 2 if i == 0 else 4
+        payloads = [rng.randbytes(rng.randrange(max_len)) for _ in range(count)]
+        records.append(FrameRecord(FrameType.INTRA if i == 0 else FrameType.INTER, payloads, rng.getrandbits(32)))
+    return records
+
+
+def record_offsets(records: list[FrameRecord]) -> list[int]:
+    """Byte offset where each record starts, plus the end of the stream."""
+    offsets = [HEADER_SIZE]
+    for r in records:
+        offsets.append(offsets[-1] + 2 + sum(4 + len(p) for p in r.payloads) + 8)
+    return offsets
+
+
+def read_all(source) -> tuple[StreamHeader, list[FrameRecord]]:
+    with BitstreamReader(source) as reader:
+        return reader.header, list(reader)
+
+
+def with_header(data: bytes, **changes) -> bytes:
+    """``data`` with header fields replaced (bypassing validation) and the header CRC recomputed."""
+    fields = list(struct.unpack_from("<4sBH8sIIIIIIf", data))
+    names = ["magic", "version", "flags", "checkpoint_id", "width", "height", "padded_width", "padded_height",
+             "frame_count", "intra_period", "rate"]
+    for name, value in changes.items():
+        fields[names.index(name)] = value
+    body = struct.pack("<4sBH8sIIIIIIf", *fields)
+    return body + struct.pack("<I", zlib.crc32(body)) + data[HEADER_SIZE:]
+
+
+def expect_error(data, match: str, frame: int | None, offset: int) -> BitstreamError:
+    with pytest.raises(BitstreamError, match=match) as info:
+        read_all(data)
+    err = info.value
+    assert (err.frame, err.offset) == (frame, offset), str(err)
+    assert f"byte offset {offset}" in str(err)
+    assert (f"frame {frame}" in str(err)) == (frame is not None)
+    return err
+
+
+# Round trips ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [0, 1, 2, 37])
+def test_round_trip_in_memory(n: int) -> None:
+    records = make_records(n)
+    data = encode_stream(HEADER, records)
+    header, decoded = read_all(data)
+    assert header == dataclasses.replace(HEADER, frame_count=n)
+    assert decoded == records
+    assert len(data) == record_offsets(records)[-1]
+    assert BitstreamReader.from_bytes(bytearray(data)).header == header
+
+
+def test_round_trip_empty_and_large_payloads(tmp_path: Path) -> None:
+    big = np.random.default_rng(1).integers(0, 256, 3_000_000, dtype=np.uint8).tobytes()
+    records = [FrameRecord(FrameType.INTRA, [], 0), FrameRecord(FrameType.INTER, [b"", b"", b""], 0xFFFFFFFF),
+               FrameRecord(FrameType.INTER, [big, b"", memoryview(big)[:5]], 7)]
+    path = tmp_path / "s.vnvc"
+    with BitstreamWriter(path, HEADER) as writer:
+        for record in records:
+            writer.write_frame(record)
+    header, decoded = read_all(path)
+    records[2].payloads[2] = big[:5]
+    assert decoded == records and header.frame_count == 3
+    assert path.read_bytes() == encode_stream(HEADER, records)
+
+
+def test_header_fields_round_trip() -> None:
+    header = StreamHeader(b"\xff" * 8, 1, 1, 1, 1, 0, 0, 0.1, 0)
+    assert header.rate == struct.unpack("<f", struct.pack("<f", 0.1))[0]  # rounded to float32 as stored
+    assert not header.enhancement and HEADER.enhancement and type(HEADER.flags) is int
+    assert read_all(encode_stream(header, []))[0] == header
+    big = StreamHeader(b"\0" * 8, 2**32 - 1, 2**32 - 1, 2**32 - 1, 2**32 - 1, 0, 2**32 - 1, 3.0e38, 1)
+    assert read_all(encode_stream(big, []))[0] == big
+
+
+@pytest.mark.parametrize("changes", [
+    dict(checkpoint_id=b"short"), dict(width=0), dict(height=-1), dict(padded_width=99), dict(padded_height=2**32),
+    dict(rate=math.nan), dict(rate=-1.0), dict(rate=1e39), dict(flags=0x10000), dict(flags=0x0002),
+])
+def test_invalid_header_rejected_when_built(changes: dict) -> None:
+    with pytest.raises(ValueError, match="invalid stream header"):
+        dataclasses.replace(HEADER, **changes)
+
+
+def test_reading_is_lazy(tmp_path: Path) -> None:
+    records = make_records(3)
+    data = bytearray(encode_stream(HEADER, records))
+    data[-1] ^= 1  # damage only the last record
+    path = tmp_path / "s.vnvc"
+    path.write_bytes(data)
+    with BitstreamReader(path) as reader:
+        assert reader.read_frame() == records[0]
+        assert reader.read_frame() == records[1]
+        with pytest.raises(BitstreamError, match="record CRC mismatch"):
+            reader.read_frame()
+        with pytest.raises(BitstreamError, match="record CRC mismatch"):  # the failure sticks
+            reader.read_frame()
+
+
+def test_read_frame_after_end_returns_none() -> None:
+    reader = BitstreamReader(encode_stream(HEADER, make_records(1)))
+    assert reader.read_frame() is not None
+    assert reader.read_frame() is None and reader.read_frame() is None
+    assert reader.frames_read == 1
+
+
+# Damage: header ------------------------------------------------------------------------------------------------
+
+def test_bad_magic() -> None:
+    data = encode_stream(HEADER, [])
+    expect_error(b"RIFF" + data[4:], "bad magic", None, 0)
+    expect_error(b"VX", "bad magic", None, 0)
+
+
+def test_newer_version() -> None:
+    data = bytearray(encode_stream(HEADER, []))
+    data[4] = 2
+    expect_error(bytes(data), r"stream format version 2 is newer than this decoder supports \(1\)", None, 4)
+    expect_error(bytes(data[:5]), "version 2 is newer", None, 4)  # reported before the header is complete
+    data[4] = 0
+    expect_error(bytes(data), "stream format version 0 is not valid", None, 4)
+
+
+@pytest.mark.parametrize("cut", range(HEADER_SIZE))
+def test_truncated_header(cut: int) -> None:
+    expect_error(encode_stream(HEADER, make_records(1))[:cut], f"truncated header: {cut} of {HEADER_SIZE}", None, cut)
+
+
+@pytest.mark.parametrize("position", [5, 7, 15, 31, 39, 43, 46])
+def test_header_crc_mismatch(position: int) -> None:
+    data = bytearray(encode_stream(HEADER, make_records(1)))
+    data[position] ^= 0x40
+    expect_error(bytes(data), "header CRC mismatch", None, 43)
+
+
+@pytest.mark.parametrize("changes, offset, match", [
+    (dict(width=0), 15, "width is 0"),
+    (dict(padded_height=10), 27, "padded_height 10 is less than height 60"),
+    (dict(flags=0x8001), 5, "reserved flag bits 0x8000"),
+    (dict(rate=math.inf), 39, "rate inf"),
+    (dict(rate=-2.0), 39, "rate -2.0"),
+])
+def test_invalid_header_fields(changes: dict, offset: int, match: str) -> None:
+    expect_error(with_header(encode_stream(HEADER, []), **changes), match, None, offset)
+
+
+def test_wrong_checkpoint() -> None:
+    reader = BitstreamReader(encode_stream(HEADER, []))
+    reader.check_checkpoint(bytes(range(8)))
+    with pytest.raises(BitstreamError, match="encoded with checkpoint 0001020304050607, this decoder uses ff") as info:
+        reader.check_checkpoint(b"\xff" * 8)
+    assert info.value.offset == 7
+
+
+# Damage: records -----------------------------------------------------------------------------------------------
+
+def test_truncated_anywhere_in_records() -> None:
+    records = make_records(4)
+    data = encode_stream(HEADER, records)
+    starts = record_offsets(records)
+    for cut in range(HEADER_SIZE, len(data)):
+        frame = max(i for i, s in enumerate(starts[:-1]) if s <= cut)
+        with pytest.raises(BitstreamError) as info:
+            read_all(data[:cut])
+        err = info.value
+        assert err.frame == frame and starts[frame] <= err.offset <= cut, (cut, str(err))
+        assert f"frame {frame}" in str(err) and f"byte offset {err.offset}" in str(err)
+        assert any(s in str(err) for s in ("truncated", "stream ends after")), str(err)
+
+
+def test_fewer_frames_than_header() -> None:
+    records = make_records(3)
+    data = with_header(encode_stream(HEADER, records), frame_count=5)
+    expect_error(data, "stream ends after 3 frames but the header says 5", 3, len(data))
+
+
+def test_more_frames_than_header() -> None:
+    records = make_records(3)
+    data = with_header(encode_stream(HEADER, records), frame_count=2)
+    expect_error(data, "more frames than the header's frame count 2", 2, record_offsets(records)[2])
+
+
+def test_trailing_garbage() -> None:
+    data = encode_stream(HEADER, make_records(2))
+    expect_error(data + b"\0", "1 bytes of trailing data after the last frame", 2, len(data))
+    expect_error(data + data[HEADER_SIZE:], "trailing data", 2, len(data))  # records chained to another position
+
+
+def test_record_crc_mismatch() -> None:
+    records = make_records(3)
+    starts = record_offsets(records)
+    data = bytearray(encode_stream(HEADER, records))
+    data[starts[1] + 10] ^= 1
+    expect_error(bytes(data), "record CRC mismatch", 1, starts[1])
+
+
+def test_reordered_records_detected() -> None:
+    records = make_records(3)
+    starts = record_offsets(records)
+    data = encode_stream(HEADER, records)
+    swapped = data[:starts[1]] + data[starts[2]:starts[3]] + data[starts[1]:starts[2]]
+    expect_error(swapped, "record CRC mismatch", 1, starts[1])
+
+
+@pytest.mark.parametrize("hostile", [0xFFFFFFFF, 0x7FFFFFFF, 1 << 30])
+def test_hostile_payload_length(hostile: int) -> None:
+    records = make_records(2)
+    starts = record_offsets(records)
+    data = bytearray(encode_stream(HEADER, records))
+    struct.pack_into("<I", data, starts[1] + 2, hostile)
+    tracemalloc.start()
+    try:
+        expect_error(bytes(data), f"payload 0 length {hostile} runs past the end", 1, starts[1] + 2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
+def test_hostile_payload_count_and_frame_count() -> None:
+    data = with_header(encode_stream(HEADER, []) + bytes([0, 255]) + b"\xff" * 30, frame_count=2**32 - 1)
+    expect_error(data, "payload 0 length 4294967295 runs past the end", 0, HEADER_SIZE + 2)
+
+
+def test_unknown_frame_type() -> None:
+    body = bytes([7, 0]) + struct.pack("<I", 0)
+    data = with_header(encode_stream(HEADER, []), frame_count=1)
+    data += body + struct.pack("<I", zlib.crc32(body, zlib.crc32(b"\0\0\0\0")))
+    expect_error(data, "unknown frame type 7", 0, HEADER_SIZE)
+
+
+def test_errors_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.vnvc"
+    path.write_bytes(encode_stream(HEADER, make_records(2))[:-3])
+    with pytest.raises(BitstreamError, match=f"^{path}: truncated"):
+        read_all(path)
+    with pytest.raises(BitstreamIOError, match="cannot read .*missing.vnvc") as info:
+        BitstreamReader(tmp_path / "missing.vnvc")
+    assert isinstance(info.value, InputError) and isinstance(info.value, OSError)
+    assert info.value.errno == errno.ENOENT
+
+
+# Fuzzing -------------------------------------------------------------------------------------------------------
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    kind = rng.randrange(5)
+    pos = rng.randrange(len(data))
+    if kind == 0:
+        return data[:pos]
+    if kind == 1:
+        return data[:pos] + bytes([data[pos] ^ (1 << rng.randrange(8))]) + data[pos + 1:]
+    if kind == 2:
+        return data[:pos] + bytes([rng.randrange(256)]) + data[pos + 1:]
+    if kind == 3:
+        return data[:pos] + rng.randbytes(rng.randrange(1, 9)) + data[pos:]
+    return data[:pos] + data[pos + rng.randrange(1, 9):]
+
+
+def test_fuzz_every_change_is_detected() -> None:
+    rng = random.Random(1234)
+    records = make_records(5, max_len=12)
+    data = encode_stream(HEADER, records)
+    outcomes = {"error": 0, "unchanged": 0}
+    for _ in range(3000):
+        damaged = mutate(data, rng)
+        try:
+            header, decoded = read_all(damaged)
+        except BitstreamError:
+            outcomes["error"] += 1
+            continue
+        assert damaged == data, "a changed stream was read without error"
+        assert decoded == records
+        outcomes["unchanged"] += 1
+    assert outcomes["error"] > 2500
+
+
+def test_latent_checksum() -> None:
+    a = np.arange(-5, 7, dtype=np.int32).reshape(1, 3, 2, 2)
+    b = np.array([[1 << 20]], dtype=np.int64)
+    expected = zlib.crc32(b.astype("<i4").tobytes(), zlib.crc32(a.astype("<i4").tobytes()))
+    assert latent_checksum([a, b]) == expected
+    assert latent_checksum([a[:, :, ::-1]]) == zlib.crc32(np.ascontiguousarray(a[:, :, ::-1]).tobytes())
+    assert latent_checksum([]) == 0
+
+
+# Writing -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("declared, written", [(0, 3), (10, 2), (3, 3), (5, 0)])
+def test_writer_patches_frame_count(tmp_path: Path, declared: int, written: int) -> None:
+    records = make_records(written)
+    path = tmp_path / "s.vnvc"
+    with BitstreamWriter(path, dataclasses.replace(HEADER, frame_count=declared)) as writer:
+        for record in records:
+            writer.write_frame(record)
+    assert writer.header.frame_count == written
+    header, decoded = read_all(path)
+    assert header.frame_count == written and decoded == records
+    assert os.listdir(tmp_path) == ["s.vnvc"]
+
+
+def test_exception_inside_writer_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "s.vnvc"
+    with pytest.raises(RuntimeError):
+        with BitstreamWriter(path, HEADER) as writer:
+            writer.write_frame(make_records(1)[0])
+            assert len(os.listdir(tmp_path)) == 1  # the temporary file
+            raise RuntimeError("encoder failed")
+    assert os.listdir(tmp_path) == []
+
+
+def test_abort_keeps_existing_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.vnvc"
+    path.write_bytes(b"old")
+    writer = BitstreamWriter(path, HEADER)
+    writer.write_frame(make_records(1)[0])
+    writer.abort()
+    writer.abort()
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["s.vnvc"]
+    with pytest.raises(ValueError, match="closed"):
+        writer.write_frame(make_records(1)[0])
+
+
+def test_invalid_record_aborts_inside_context(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at most 255 payloads"):
+        with BitstreamWriter(tmp_path / "s.vnvc", HEADER) as writer:
+            writer.write_frame(FrameRecord(FrameType.INTRA, [b""] * 256, 0))
+    with pytest.raises(ValueError, match="latent_checksum"):
+        with BitstreamWriter(tmp_path / "s.vnvc", HEADER) as writer:
+            writer.write_frame(FrameRecord(FrameType.INTRA, [], 2**32))
+    assert os.listdir(tmp_path) == []
+
+
+def test_unwritable_folder(tmp_path: Path) -> None:
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(BitstreamIOError, match="cannot write .*file/s.vnvc") as info:
+        BitstreamWriter(tmp_path / "file" / "s.vnvc", HEADER)
+    assert isinstance(info.value, OSError) and info.value.errno == errno.ENOTDIR
+    assert os.listdir(tmp_path) == ["file"]
+
+
+class _FullFile:
+    """A file that fails with ENOSPC once more than ``limit`` bytes were written."""
+
+    def __init__(self, file, limit: int):
+        self._file, self._left = file, limit
+
+    def write(self, data) -> int:
+        self._left -= memoryview(data).nbytes
+        if self._left < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self._file.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+
+@pytest.mark.parametrize("limit", [10, 100])
+def test_disk_full_removes_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(bitstream.os, "fdopen", lambda fd, mode: _FullFile(real_fdopen(fd, mode), limit))
+    with pytest.raises(OSError) as info:
+        with BitstreamWriter(tmp_path / "s.vnvc", HEADER) as writer:
+            for record in make_records(5):
+                writer.write_frame(record)
+    assert isinstance(info.value, BitstreamIOError) and info.value.errno == errno.ENOSPC
+    assert "No space left on device" in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_failure_on_close_removes_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_fsync(fd: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(bitstream.os, "fsync", failing_fsync)
+    with pytest.raises(BitstreamIOError, match="cannot write"):
+        with BitstreamWriter(tmp_path / "s.vnvc", HEADER) as writer:
+            writer.write_frame(make_records(1)[0])
+    assert os.listdir(tmp_path) == []
+
+
+def test_format_constants() -> None:
+    assert (MAGIC, FORMAT_VERSION, HEADER_SIZE) == (b"VNVC", 1, 47)
