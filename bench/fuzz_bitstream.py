@@ -34,9 +34,10 @@ from vnvc.bitstream import (  # noqa: E402
 )
 from vnvc.errors import BitstreamError  # noqa: E402
 
-# Leading phrases of the reader's messages, most specific first (see docs/bitstream.md, "Errors").
+# Phrases of the reader's messages, most specific first (docs/bitstream.md, "Reading: checks, in order").
 ERROR_KINDS = [
-    ("bad_magic", "bad magic"), ("newer_version", "is newer than this decoder"), ("invalid_version", "stream format version"),
+    ("bad_magic", "bad magic"), ("newer_version", "is newer than this decoder"),
+    ("invalid_version", "stream format version"),
     ("truncated_header", "truncated header"), ("header_crc", "header CRC mismatch"),
     ("invalid_header", "invalid header"), ("length_past_end", "truncated or damaged record"),
     ("truncated_record", "truncated record"), ("fewer_frames", "stream ends after"),

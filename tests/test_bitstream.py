@@ -413,3 +413,16 @@ def test_failure_on_close_removes_temp_file(tmp_path: Path, monkeypatch: pytest.
 
 def test_format_constants() -> None:
     assert (MAGIC, FORMAT_VERSION, HEADER_SIZE) == (b"VNVC", 1, 47)
+
+
+def test_spec_example_matches_docs() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "bitstream.md").read_text()
+    block = text.split("<!-- example-stream")[1].split("```text\n")[1].split("```")[0]
+    expected = bytes.fromhex("".join(line.split(":", 1)[1] for line in block.splitlines()))
+    header = StreamHeader(bytes(range(8)), 60, 40, 64, 64, 0, 32, 1.5, StreamFlags.ENHANCEMENT)
+    records = [FrameRecord(FrameType.INTRA, [b"\x01\x02", b""], 0x12345678), FrameRecord(FrameType.INTER, [b"\xff"], 0)]
+    assert encode_stream(header, records) == expected
+    assert struct.unpack_from("<I", expected, 43)[0] == 0x0B609CD6
+    assert struct.unpack_from("<I", expected, 67 - 4)[0] == 0x0920F5C7
+    assert struct.unpack_from("<I", expected, len(expected) - 4)[0] == 0xF895A3A4
+    assert zlib.crc32(b"123456789") == 0xCBF43926
