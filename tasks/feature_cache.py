@@ -1,0 +1,179 @@
+"""Decoded-feature cache: code every video once with the codec and keep F̂t per frame for the task heads.
+
+Layout (one folder per codec checkpoint and rate, so another checkpoint or rate never reuses stale features)::
+
+    <cache_root>/<checkpoint_id hex>/rate<r>/
+        cache.json                      # checkpoint, rate, intra period, channels, per-frame bytes and bpp
+        <video>/<frame>.npy             # float16 (C, H, W), cropped to the original frame
+
+``<video>/<frame>`` is the frame's image path relative to the image root with ``.npy`` for its suffix
+(``vid0/img1/000001.png`` -> ``vid0/img1/000001.npy``), which is how ``LoadDecodedFeature`` finds it again.
+
+Command line::
+
+    python -m tasks.feature_cache --model default --rate 2 --ann-file ann.json --img-root images/ --cache-root cache/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+CACHE_META = "cache.json"
+FORMAT = "vnvc-feature-cache/1"
+
+
+def cache_dir(cache_root: str | Path, checkpoint_id: bytes | str, rate: float) -> Path:
+    """The folder holding the features of one checkpoint at one rate."""
+    key = checkpoint_id.hex() if isinstance(checkpoint_id, bytes) else checkpoint_id
+    return Path(cache_root) / key / f"rate{float(rate):g}"
+
+
+def feature_file(directory: str | Path, img_root: str | Path, img_path: str | Path) -> Path:
+    """Where the feature of the frame stored at ``img_path`` (under ``img_root``) lives in a cache folder."""
+    rel = Path(os.path.relpath(img_path, img_root))
+    if rel.is_absolute() or rel.parts[:1] == ("..",):
+        raise ValueError(f"frame {img_path} is not under the image root {img_root}")
+    return Path(directory) / rel.with_suffix(".npy")
+
+
+def read_meta(directory: str | Path) -> dict[str, Any]:
+    """The cache's ``cache.json``; a missing cache raises FileNotFoundError saying how to build it."""
+    path = Path(directory) / CACHE_META
+    if not path.is_file():
+        raise FileNotFoundError(f"no decoded-feature cache at {directory} (no {CACHE_META}): build it with "
+                                "`python -m tasks.feature_cache`")
+    return json.loads(path.read_text())
+
+
+def videos_from_coco(ann_file: str | Path) -> dict[str, list[str]]:
+    """Frames per video of a COCO-VID annotation file (``videos``, images with ``video_id``/``frame_id``), in order.
+
+    Keys are video names (the ``videos`` entry's ``name``, else the id); values are image ``file_name``s.
+    Images without a video form one video each.
+    """
+    data = json.loads(Path(ann_file).read_text())
+    names = {v["id"]: str(v.get("name", v["id"])) for v in data.get("videos", [])}
+    frames: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for image in data["images"]:
+        if "video_id" in image:
+            video = names.get(image["video_id"], str(image["video_id"]))
+            frames[video].append((image.get("frame_id", 0), image["file_name"]))
+        else:
+            frames[image["file_name"]].append((0, image["file_name"]))
+    return {video: [name for _, name in sorted(items)] for video, items in frames.items()}
+
+
+def videos_from_folders(img_root: str | Path) -> dict[str, list[str]]:
+    """Every folder under ``img_root`` holding PNG files is a video; frames in name order, relative to the root."""
+    root = Path(img_root)
+    videos: dict[str, list[str]] = defaultdict(list)
+    for png in sorted(root.rglob("*.png")):
+        rel = png.relative_to(root)
+        videos[rel.parent.as_posix()].append(rel.as_posix())
+    return dict(videos)
+
+
+def _read_frames(img_root: Path, files: list[str]) -> Iterator[np.ndarray]:
+    for name in files:
+        with Image.open(img_root / name) as image:
+            yield np.asarray(image.convert("RGB"))
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_feature_cache(
+    model,
+    videos: dict[str, list[str]],
+    img_root: str | Path,
+    cache_root: str | Path,
+    rate: float = 2,
+    intra_period: int = 32,
+    device: str = "cpu",
+    progress: bool = False,
+) -> Path:
+    """Code each video once with ``model`` (a ``vnvc.models.VideoCodec``) and store F̂t of every frame.
+
+    Videos already in the cache with the same frames and intra period are skipped. Returns the cache folder.
+    """
+    from vnvc.codec import Encoder  # the codec is only needed to build a cache, not to read one
+
+    enc = Encoder(model, rate=rate, intra_period=intra_period, device=device)
+    directory = cache_dir(cache_root, enc.checkpoint_id, rate)
+    meta_path = directory / CACHE_META
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    if meta.get("format") != FORMAT or meta.get("intra_period") != intra_period:
+        meta = {"format": FORMAT, "checkpoint_id": enc.checkpoint_id.hex(), "rate": enc.rate,
+                "intra_period": intra_period, "feature_channels": model.feature_channels,
+                "dtype": "float16", "layout": "CHW", "videos": {}}
+    img_root = Path(img_root)
+    items = videos.items()
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(items, desc=f"features rate {rate:g}", unit="video")
+    for video, files in items:
+        cached = meta["videos"].get(video)
+        if cached and [f["file"] for f in cached["frames"]] == list(files):
+            continue
+        frames = []
+        for file, (_, decoded, *_) in zip(files, enc.iter_encode(_read_frames(img_root, files))):
+            h, w = decoded.height, decoded.width
+            feature = decoded.feature[0, :, :h, :w].to("cpu").half().numpy()
+            _atomic_write(feature_file(directory, img_root, img_root / file), lambda f: np.save(f, feature))
+            frames.append({"file": file, "type": decoded.frame_type.name, "bytes": decoded.num_bytes,
+                           "bpp": 8 * decoded.num_bytes / (h * w)})
+        meta["videos"][video] = {"width": w, "height": h, "frames": frames}
+        _write_meta(meta_path, meta)
+    if not meta_path.is_file():
+        _write_meta(meta_path, meta)
+    return directory
+
+
+def _write_meta(path: Path, meta: dict[str, Any]) -> None:
+    frames = [f for v in meta["videos"].values() for f in v["frames"]]
+    pixels = sum(v["width"] * v["height"] * len(v["frames"]) for v in meta["videos"].values())
+    meta["bpp"] = 8 * sum(f["bytes"] for f in frames) / pixels if pixels else 0.0
+    _atomic_write(path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="default", help="shipped model name, checkpoint path or config:<name>")
+    parser.add_argument("--rate", type=float, default=2)
+    parser.add_argument("--intra-period", type=int, default=32)
+    parser.add_argument("--img-root", required=True, help="folder the frames' paths are relative to")
+    parser.add_argument("--ann-file", help="COCO-VID json listing the videos (default: every PNG folder)")
+    parser.add_argument("--cache-root", required=True)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+
+    from vnvc.zoo import load_model
+
+    videos = videos_from_coco(args.ann_file) if args.ann_file else videos_from_folders(args.img_root)
+    directory = build_feature_cache(load_model(args.model), videos, args.img_root, args.cache_root, args.rate,
+                                    args.intra_period, args.device, progress=True)
+    print(directory)
+
+
+if __name__ == "__main__":
+    main()
