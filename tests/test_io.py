@@ -17,7 +17,7 @@ from PIL import Image
 
 from vnvc.errors import ConfigError, InputError
 from vnvc.io import (
-    PadInfo, SequenceSpec, crop, frames_to_tensor, list_png_frames, load_dataset_config, open_video,
+    PadInfo, SequenceSpec, VideoSource, crop, frames_to_tensor, list_png_frames, load_dataset_config, open_video,
     pad_to_multiple, padded_size, parse_sequence_name, read_png, rgb_to_yuv420, tensor_to_frame, write_png_folder,
     write_yuv, yuv420_to_rgb,
 )
@@ -46,6 +46,10 @@ def smooth_frames(count: int, height: int, width: int) -> list[np.ndarray]:
             for t in range(count)]
 
 
+def describe(source: VideoSource) -> tuple:
+    return source.width, source.height, source.num_frames, source.fps, source.name
+
+
 @contextmanager
 def raises_naming(error: type[Exception], *names: str) -> Iterator[pytest.ExceptionInfo]:
     """pytest.raises that also checks that every name appears in the message."""
@@ -63,7 +67,7 @@ def test_png_round_trip(tmp_path):
     assert write_png_folder(frames, folder) == 3
     assert sorted(p.name for p in folder.iterdir()) == ["im00001.png", "im00002.png", "im00003.png"]
     source = open_video(folder)
-    assert (source.width, source.height, source.num_frames, source.fps, source.name) == (65, 33, 3, 30.0, "Seq_65x33_30")
+    assert describe(source) == (65, 33, 3, 30.0, "Seq_65x33_30")
     for _ in range(2):  # every iteration starts again from the first frame
         read = list(source)
         assert len(read) == 3 and all(np.array_equal(a, b) for a, b in zip(read, frames))
@@ -188,7 +192,7 @@ def test_yuv_round_trip_from_name(tmp_path):
     assert write_yuv(frames, path) == 3
     assert path.stat().st_size == 3 * 64 * 32 * 3 // 2
     source = open_video(path)
-    assert (source.width, source.height, source.num_frames, source.fps, source.name) == (64, 32, 3, 25.0, "Clip_64x32_25")
+    assert describe(source) == (64, 32, 3, 25.0, "Clip_64x32_25")
     read = list(source)
     assert len(read) == 3
     for original, back in zip(frames, read):
@@ -211,8 +215,9 @@ def test_yuv_known_values():
     red[..., 0] = 255
     assert [int(p.ravel()[0]) for p in rgb_to_yuv420(red)] == [81, 90, 240]  # BT.601 limited range
     assert [int(p.ravel()[0]) for p in rgb_to_yuv420(red, matrix="bt709")] == [63, 102, 240]
-    white = yuv420_to_rgb(np.full((2, 2), 235, np.uint8), np.full((1, 1), 128, np.uint8), np.full((1, 1), 128, np.uint8))
-    black = yuv420_to_rgb(np.full((2, 2), 16, np.uint8), np.full((1, 1), 128, np.uint8), np.full((1, 1), 128, np.uint8))
+    neutral = np.full((1, 1), 128, np.uint8)
+    white = yuv420_to_rgb(np.full((2, 2), 235, np.uint8), neutral, neutral)
+    black = yuv420_to_rgb(np.full((2, 2), 16, np.uint8), neutral, neutral)
     assert white.tolist() == [[[255] * 3] * 2] * 2 and black.max() == 0
 
 
@@ -282,7 +287,7 @@ def test_mp4_read_back(tmp_path):
     path = tmp_path / "clip.mp4"
     _write_video(path, frames, "libx264", crf="10")
     source = open_video(path)
-    assert (source.width, source.height, source.num_frames, source.fps, source.name) == (64, 48, 5, 25.0, "clip")
+    assert describe(source) == (64, 48, 5, 25.0, "clip")
     read = list(source)
     assert len(read) == 5 and all(f.shape == (48, 64, 3) and f.dtype == np.uint8 for f in read)
     assert np.abs(read[2].astype(int) - frames[2]).mean() < 6

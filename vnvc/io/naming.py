@@ -1,4 +1,4 @@
-"""Frame size and rate from sequence names such as ``BQTerrace_1920x1080_60`` or ``Beauty_1920x1080_120fps_420_8bit_YUV``."""
+"""Frame size and rate from sequence names: ``BQTerrace_1920x1080_60``, ``Beauty_1920x1080_120fps_420_8bit_YUV``."""
 
 from __future__ import annotations
 

@@ -40,7 +40,8 @@ def open_video(path: str | Path, width: int | None = None, height: int | None = 
 
 
 def frames_to_tensor(frames: np.ndarray, device: torch.device | str | None = None) -> torch.Tensor:
-    """``uint8`` ``(H, W, 3)`` -> ``float32`` ``(1, 3, H, W)`` in [0, 1]; a stack ``(N, H, W, 3)`` -> ``(N, 3, H, W)``."""
+    """``uint8`` ``(H, W, 3)`` -> ``float32`` ``(1, 3, H, W)`` in [0, 1]; a stack ``(N, H, W, 3)`` -> ``(N, 3, H, W)``.
+    """
     if frames.dtype != np.uint8 or frames.ndim not in (3, 4) or frames.shape[-1] != 3:
         raise ValueError(f"expected uint8 (H, W, 3) or (N, H, W, 3) frames, got {frames.dtype} {frames.shape}")
     batch = np.ascontiguousarray(frames[None] if frames.ndim == 3 else frames)
