@@ -1,0 +1,16 @@
+# The shipped default: trains on a CPU at small sizes, each checkpoint file stays under 16 MiB.
+model = dict(
+    name="small",
+    feature_channels=32,
+    latent_channels=64,
+    hyper_channels=64,
+    motion_channels=64,
+    motion_hyper_channels=32,
+    context_channels=32,
+    intra_channels=64,
+    intra_latent_channels=96,
+    recon_channels=32,
+    enhancement=False,
+    num_rates=4,
+    lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
+)

@@ -1,0 +1,16 @@
+# Tiny codec for tests: seconds per frame on a CPU core, random init is fine.
+model = dict(
+    name="tiny",
+    feature_channels=8,
+    latent_channels=16,
+    hyper_channels=16,
+    motion_channels=16,
+    motion_hyper_channels=8,
+    context_channels=8,
+    intra_channels=16,
+    intra_latent_channels=16,
+    recon_channels=8,
+    enhancement=True,
+    num_rates=4,
+    lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
+)

@@ -1,0 +1,80 @@
+"""Architecture configuration of a VNVC codec: one dataclass, built from a config file or a checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class CodecConfig:
+    """Channel counts and options of every network of the codec.
+
+    Names follow the paper: F̂t has `feature_channels` channels at full (padded) resolution; the contextual latent
+    y has `latent_channels` at 1/16; the motion latent has `motion_channels` at 1/16; hyper-latents sit at 1/64.
+    """
+
+    name: str = "small"
+    feature_channels: int = 32
+    latent_channels: int = 64
+    hyper_channels: int = 64
+    motion_channels: int = 64
+    motion_hyper_channels: int = 32
+    context_channels: int = 32
+    intra_channels: int = 64
+    intra_latent_channels: int = 96
+    recon_channels: int = 32
+    enhancement: bool = False
+    num_rates: int = 4
+    lambdas: tuple[float, ...] = (0.0018, 0.0035, 0.0067, 0.0130)
+    pad_multiple: int = 64
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type == "int" and (not isinstance(value, int) or value <= 0):
+                raise ConfigError(f"codec config {self.name!r}: {f.name} must be a positive integer, got {value!r}")
+        if len(self.lambdas) != self.num_rates:
+            raise ConfigError(
+                f"codec config {self.name!r}: {len(self.lambdas)} lambdas given for {self.num_rates} rate points"
+            )
+        if self.num_rates < 1:
+            raise ConfigError(f"codec config {self.name!r}: num_rates must be at least 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], source: str = "config") -> "CodecConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"{source}: unknown codec config keys {unknown}; known keys are {sorted(known)}")
+        values = dict(values)
+        if "lambdas" in values:
+            values["lambdas"] = tuple(float(v) for v in values["lambdas"])
+        return cls(**values)
+
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "codec"
+
+
+def load_codec_config(name_or_path: str | Path) -> CodecConfig:
+    """Load `configs/codec/<name>.py` (mmengine config with a `model` dict) or a given config file."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = CONFIG_DIR / f"{name_or_path}.py"
+    if not path.is_file():
+        raise ConfigError(f"codec config not found: {path}")
+    from mmengine.config import Config
+
+    try:
+        cfg = Config.fromfile(str(path))
+    except Exception as exc:  # mmengine raises many kinds of errors for a malformed file
+        raise ConfigError(f"codec config {path}: cannot be read ({exc})") from exc
+    if "model" not in cfg:
+        raise ConfigError(f"codec config {path}: has no `model = dict(...)`")
+    return CodecConfig.from_dict(cfg.model.to_dict(), source=str(path))

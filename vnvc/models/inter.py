@@ -1,0 +1,152 @@
+"""Inter-frame codec of VNVC: the feature loop.
+
+Frame t is coded against the decoded feature F̂(t-1) of the previous frame:
+1. cross-domain motion coding: the motion encoder sees the current pixels and the reference *feature*;
+   the motion decoder gives a flow field (no separate optical-flow network);
+2. temporal context mining: the reference feature is lifted to three scales, warped by the flow and fused
+   top-down into three temporal contexts;
+3. contextual coding: the contexts condition the contextual encoder, the temporal prior of the entropy model and
+   the contextual decoder, whose output is the decoded feature F̂t — the next reference and the input of the
+   reconstruction and analysis networks.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..layers import DownBlock, ResBlock, UpBlock, conv3x3, downsample_flow, flow_warp, subpel_conv
+from .config import CodecConfig
+from .latent_coding import CodedLatent, HyperpriorLatentCoder, TransformCodec
+from .rate import RateScales
+
+
+class MotionCodec(TransformCodec):
+    """Cross-domain motion encoder-decoder: (pixels of frame t, reference feature) -> coded motion -> flow."""
+
+    def __init__(self, config: CodecConfig):
+        super().__init__()
+        c, mc = config.feature_channels, config.motion_channels
+        self.encoder = nn.Sequential(
+            conv3x3(3 + c, mc), DownBlock(mc, mc), DownBlock(mc, mc), DownBlock(mc, mc), DownBlock(mc, mc),
+            conv3x3(mc, mc),
+        )
+        self.decoder = nn.Sequential(
+            UpBlock(mc, mc), UpBlock(mc, mc), UpBlock(mc, mc), UpBlock(mc, mc), conv3x3(mc, 2),
+        )
+        self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels)
+        self.rate_scales = RateScales(config.num_rates, mc)
+
+    def analyse(self, x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+        return self.encoder(torch.cat([x, ref], dim=1))
+
+    def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
+        """Decoded motion latent -> flow field in pixels at full resolution."""
+        return self.decoder(latent)
+
+
+class TemporalContextMining(nn.Module):
+    """Reference feature -> three scales -> warped by the flow -> fused top-down into contexts (H, H/2, H/4)."""
+
+    def __init__(self, config: CodecConfig):
+        super().__init__()
+        c, k = config.feature_channels, config.context_channels
+        self.extract1 = nn.Sequential(conv3x3(c, k), ResBlock(k))
+        self.extract2 = nn.Sequential(DownBlock(k, k), ResBlock(k))
+        self.extract3 = nn.Sequential(DownBlock(k, k), ResBlock(k))
+        self.fuse3 = nn.Sequential(ResBlock(k), conv3x3(k, k))
+        self.up3 = subpel_conv(k, k)
+        self.fuse2 = nn.Sequential(conv3x3(2 * k, k), ResBlock(k))
+        self.up2 = subpel_conv(k, k)
+        self.fuse1 = nn.Sequential(conv3x3(2 * k, k), ResBlock(k))
+
+    def forward(self, ref: torch.Tensor, flow: torch.Tensor) -> list[torch.Tensor]:
+        f1 = self.extract1(ref)
+        f2 = self.extract2(f1)
+        f3 = self.extract3(f2)
+        flow2 = downsample_flow(flow)
+        flow3 = downsample_flow(flow2)
+        c3 = self.fuse3(flow_warp(f3, flow3))
+        c2 = self.fuse2(torch.cat([flow_warp(f2, flow2), self.up3(c3)], dim=1))
+        c1 = self.fuse1(torch.cat([flow_warp(f1, flow), self.up2(c2)], dim=1))
+        return [c1, c2, c3]
+
+
+class ContextualEncoder(nn.Module):
+    """Frame t and the temporal contexts -> contextual latent y at H/16."""
+
+    def __init__(self, config: CodecConfig):
+        super().__init__()
+        k, n, m = config.context_channels, 2 * config.context_channels, config.latent_channels
+        self.down1 = DownBlock(3 + k, n)
+        self.down2 = DownBlock(n + k, n)
+        self.down3 = DownBlock(n + k, n)
+        self.tail = nn.Sequential(ResBlock(n), DownBlock(n, n), conv3x3(n, m))
+
+    def forward(self, x: torch.Tensor, contexts: list[torch.Tensor]) -> torch.Tensor:
+        c1, c2, c3 = contexts
+        h = self.down1(torch.cat([x, c1], dim=1))
+        h = self.down2(torch.cat([h, c2], dim=1))
+        h = self.down3(torch.cat([h, c3], dim=1))
+        return self.tail(h)
+
+
+class ContextualDecoder(nn.Module):
+    """Decoded latent and the temporal contexts -> decoded feature F̂t (feature_channels at full resolution)."""
+
+    def __init__(self, config: CodecConfig):
+        super().__init__()
+        k, n, m, c = config.context_channels, 2 * config.context_channels, config.latent_channels, config.feature_channels
+        self.head = nn.Sequential(UpBlock(m, n), ResBlock(n), UpBlock(n, n))
+        self.merge3 = nn.Sequential(conv3x3(n + k, n), ResBlock(n), UpBlock(n, n))
+        self.merge2 = nn.Sequential(conv3x3(n + k, n), ResBlock(n), UpBlock(n, n))
+        self.merge1 = nn.Sequential(conv3x3(n + k, c), ResBlock(c), ResBlock(c))
+
+    def forward(self, y_hat: torch.Tensor, contexts: list[torch.Tensor]) -> torch.Tensor:
+        c1, c2, c3 = contexts
+        h = self.merge3(torch.cat([self.head(y_hat), c3], dim=1))
+        h = self.merge2(torch.cat([h, c2], dim=1))
+        return self.merge1(torch.cat([h, c1], dim=1))
+
+
+class InterCodec(nn.Module):
+    """Codes frame t given the reference feature F̂(t-1); outputs the decoded feature F̂t."""
+
+    def __init__(self, config: CodecConfig):
+        super().__init__()
+        k, n, m = config.context_channels, 2 * config.context_channels, config.latent_channels
+        self.motion = MotionCodec(config)
+        self.context_mining = TemporalContextMining(config)
+        self.encoder = ContextualEncoder(config)
+        self.decoder = ContextualDecoder(config)
+        self.temporal_prior = nn.Sequential(DownBlock(k, n), DownBlock(n, m))
+        self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m)
+        self.rate_scales = RateScales(config.num_rates, m)
+
+    def forward(self, x, ref, rate) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Training / estimation: decoded feature and the likelihoods of the four latents."""
+        flow, motion_likelihoods = self.motion(x, ref, rate=rate)
+        contexts = self.context_mining(ref, flow)
+        q = self.rate_scales(rate)
+        y_hat, likelihoods = self.latent(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))
+        feature = self.decoder(y_hat * q, contexts)
+        return feature, {
+            "motion_y": motion_likelihoods["y"], "motion_z": motion_likelihoods["z"],
+            "y": likelihoods["y"], "z": likelihoods["z"],
+        }
+
+    def compress(self, x: torch.Tensor, ref: torch.Tensor, rate: float) -> tuple[list[CodedLatent], torch.Tensor]:
+        motion, flow = self.motion.compress(x, ref, rate=rate)
+        contexts = self.context_mining(ref, flow)
+        q = self.rate_scales(rate)
+        coded = self.latent.compress(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))
+        return [motion, coded], self.decoder(coded.value * q, contexts)
+
+    def decompress(
+        self, payloads: list[bytes], size: tuple[int, int], ref: torch.Tensor, rate: float
+    ) -> tuple[list[CodedLatent], torch.Tensor]:
+        motion, flow = self.motion.decompress(payloads[:2], size, rate)
+        contexts = self.context_mining(ref, flow)
+        q = self.rate_scales(rate)
+        coded = self.latent.decompress(payloads[2:], (size[0] // 16, size[1] // 16), self.temporal_prior(contexts[2]))
+        return [motion, coded], self.decoder(coded.value * q, contexts)

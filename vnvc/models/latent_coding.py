@@ -1,0 +1,127 @@
+"""Coding of one latent with a hyperprior (and optionally an extra prior such as the temporal prior).
+
+y is coded with a Gaussian conditional whose means and scales come from the decoded hyper-latent z (coded with a
+factorized prior) fused with `prior` features at y's resolution. Encoder and decoder share `_params`, so both sides
+compute bit-identical means and scales from the same decoded symbols.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..entropy import FactorizedPrior, GaussianConditional
+from ..layers import conv1x1, conv3x3, subpel_conv
+
+if TYPE_CHECKING:
+    from .rate import RateScales
+
+
+@dataclass
+class CodedLatent:
+    """What coding one latent produced: its byte strings (z then y), its dequantized value, its symbols and, on
+    the encoder side, the entropy model's estimate of its size in bits."""
+
+    payloads: list[bytes]
+    value: torch.Tensor
+    symbols: list[torch.Tensor]
+    estimated_bits: float = 0.0
+
+
+def _bits(likelihoods: torch.Tensor) -> float:
+    return float(-torch.log2(likelihoods).sum())
+
+
+class HyperpriorLatentCoder(nn.Module):
+    """Hyper-analysis, hyper-synthesis, entropy models and parameter fusion for one latent y."""
+
+    def __init__(self, latent_channels: int, hyper_channels: int, prior_channels: int = 0):
+        super().__init__()
+        m, h = latent_channels, hyper_channels
+        self.hyper_analysis = nn.Sequential(
+            conv3x3(m, h), nn.LeakyReLU(0.1), conv3x3(h, h, stride=2), nn.LeakyReLU(0.1), conv3x3(h, h, stride=2)
+        )
+        self.hyper_synthesis = nn.Sequential(
+            conv3x3(h, h), nn.LeakyReLU(0.1), subpel_conv(h, h), nn.LeakyReLU(0.1), subpel_conv(h, m)
+        )
+        self.param_fusion = nn.Sequential(
+            conv1x1(m + prior_channels, 2 * m), nn.LeakyReLU(0.1), conv1x1(2 * m, 2 * m), nn.LeakyReLU(0.1),
+            conv1x1(2 * m, 2 * m),
+        )
+        self.hyper_prior = FactorizedPrior(h)
+        self.conditional = GaussianConditional()
+
+    def _params(self, z_hat: torch.Tensor, prior: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.hyper_synthesis(z_hat)
+        if prior is not None:
+            features = torch.cat([features, prior], dim=1)
+        means, scales = self.param_fusion(features).chunk(2, dim=1)
+        return means, F.softplus(scales)
+
+    def forward(
+        self, y: torch.Tensor, prior: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Training / estimation: quantized y and the likelihoods of y and z."""
+        z = self.hyper_analysis(y)
+        z_hat, z_likelihoods = self.hyper_prior(z)
+        means, scales = self._params(z_hat, prior)
+        y_hat, y_likelihoods = self.conditional(y, scales, means)
+        return y_hat, {"y": y_likelihoods, "z": z_likelihoods}
+
+    def compress(self, y: torch.Tensor, prior: torch.Tensor | None = None) -> CodedLatent:
+        z = self.hyper_analysis(y)
+        z_coded = self.hyper_prior.compress(z)
+        z_hat = self.hyper_prior.dequantize(z_coded.symbols)
+        means, scales = self._params(z_hat, prior)
+        y_coded = self.conditional.compress(y, scales, means)
+        y_hat = self.conditional.dequantize(y_coded.symbols, means)
+        bits = _bits(self.hyper_prior(z)[1]) + _bits(self.conditional(y, scales, means)[1])
+        return CodedLatent([z_coded.data, y_coded.data], y_hat, [z_coded.symbols, y_coded.symbols], bits)
+
+    def decompress(
+        self, payloads: list[bytes], latent_size: tuple[int, int], prior: torch.Tensor | None = None
+    ) -> CodedLatent:
+        z_data, y_data = payloads
+        z_symbols = self.hyper_prior.decompress(z_data, (latent_size[0] // 4, latent_size[1] // 4))
+        z_hat = self.hyper_prior.dequantize(z_symbols)
+        means, scales = self._params(z_hat, prior)
+        y_symbols = self.conditional.decompress(y_data, scales, means)
+        y_hat = self.conditional.dequantize(y_symbols, means)
+        return CodedLatent(list(payloads), y_hat, [z_symbols, y_symbols])
+
+
+class TransformCodec(nn.Module):
+    """An analysis transform, a rate-scaled hyperprior latent and a synthesis transform.
+
+    Subclasses define `analyse(*inputs)` (-> latent at 1/16) and `synthesize(latent)`.
+    """
+
+    latent: HyperpriorLatentCoder
+    rate_scales: "RateScales"
+
+    def analyse(self, *inputs: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, *inputs: torch.Tensor, rate: float | torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Training / estimation: synthesized output and the likelihoods of y and z."""
+        q = self.rate_scales(rate)
+        latent_hat, likelihoods = self.latent(self.analyse(*inputs) / q)
+        return self.synthesize(latent_hat * q), likelihoods
+
+    def compress(self, *inputs: torch.Tensor, rate: float) -> tuple[CodedLatent, torch.Tensor]:
+        q = self.rate_scales(rate)
+        coded = self.latent.compress(self.analyse(*inputs) / q)
+        return coded, self.synthesize(coded.value * q)
+
+    def decompress(self, payloads: list[bytes], size: tuple[int, int], rate: float) -> tuple[CodedLatent, torch.Tensor]:
+        """`size` is the padded frame size; the latent sits at 1/16 of it."""
+        q = self.rate_scales(rate)
+        coded = self.latent.decompress(payloads, (size[0] // 16, size[1] // 16))
+        return coded, self.synthesize(coded.value * q)

@@ -1,0 +1,37 @@
+"""Variable rate: learned per-channel quantization steps, one set per rate point, interpolated in between."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+class RateScales(nn.Module):
+    """Quantization steps q[r] (num_rates x channels); rate 0 is the lowest rate (largest step).
+
+    A latent is divided by q before rounding and multiplied by q after, so one network serves every rate.
+    A fractional rate r interpolates log q between the two neighbouring rate points.
+    """
+
+    def __init__(self, num_rates: int, channels: int):
+        super().__init__()
+        centre = (num_rates - 1) / 2
+        init = torch.tensor([-(r - centre) * 0.5 * math.log(2.0) for r in range(num_rates)])
+        self.log_q = nn.Parameter(init[:, None].repeat(1, channels))
+
+    @property
+    def num_rates(self) -> int:
+        return self.log_q.shape[0]
+
+    def forward(self, rate: float | torch.Tensor) -> torch.Tensor:
+        """Steps for `rate`: a number (any value in [0, num_rates-1]) or a LongTensor of indices (N,)."""
+        if isinstance(rate, torch.Tensor):
+            return self.log_q[rate].exp()[:, :, None, None]
+        if not 0 <= rate <= self.num_rates - 1:
+            raise ValueError(f"rate {rate} is outside [0, {self.num_rates - 1}]")
+        low = min(int(math.floor(rate)), self.num_rates - 2) if self.num_rates > 1 else 0
+        frac = rate - low
+        log_q = self.log_q[low] if frac == 0 else torch.lerp(self.log_q[low], self.log_q[low + 1], frac)
+        return log_q.exp()[None, :, None, None]

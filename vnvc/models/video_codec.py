@@ -1,0 +1,140 @@
+"""The VNVC video codec: I-frame codec + feature-loop inter-frame codec + networks that consume F̂t.
+
+Training uses `forward_intra` / `forward_inter` (differentiable likelihoods). Coding uses `encode_*` / `decode_*`,
+which share every network call after entropy coding, so the encoder's reference feature equals the decoder's bit
+for bit on the same device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ..bitstream import FrameType, latent_checksum
+
+from .config import CodecConfig
+from .inter import InterCodec
+from .intra import IntraCodec
+from .latent_coding import CodedLatent
+from .reconstruction import FeatureEnhancement, FrameReconstruction
+
+
+@dataclass
+class FrameOutput:
+    """Training-time result of one frame: reconstruction, decoded feature and likelihoods of every latent."""
+
+    pixels: torch.Tensor
+    feature: torch.Tensor
+    likelihoods: dict[str, torch.Tensor]
+
+    def bits(self) -> torch.Tensor:
+        """Estimated bits per batch element."""
+        return sum(-torch.log2(lik).flatten(1).sum(1) for lik in self.likelihoods.values())
+
+
+@dataclass
+class CodedFrame:
+    """One coded frame: payloads for the stream and the decoded state both sides share.
+
+    `reference` is F̂t (for an I-frame, the adaptor's feature of the decoded frame); `intra_pixels` is the I-frame
+    decoder's output (None for inter frames, whose pixels come from the reconstruction network on demand).
+    """
+
+    frame_type: FrameType
+    payloads: list[bytes]
+    latent_checksum: int
+    reference: torch.Tensor
+    intra_pixels: torch.Tensor | None = None
+    estimated_bits: float = 0.0
+    latent_bits: dict[str, float] = field(default_factory=dict)
+
+
+def _checksum(latents: list[CodedLatent]) -> int:
+    """CRC32 of every decoded integer symbol, in coding order."""
+    return latent_checksum(symbols.cpu().numpy() for latent in latents for symbols in latent.symbols)
+
+
+class VideoCodec(nn.Module):
+    def __init__(self, config: CodecConfig):
+        super().__init__()
+        self.config = config
+        self.intra = IntraCodec(config)
+        self.inter = InterCodec(config)
+        self.reconstruction = FrameReconstruction(config.feature_channels, config.recon_channels)
+        self.enhancement = FeatureEnhancement(config.feature_channels) if config.enhancement else None
+
+    @property
+    def feature_channels(self) -> int:
+        return self.config.feature_channels
+
+    @property
+    def num_rates(self) -> int:
+        return self.config.num_rates
+
+    # --- training -------------------------------------------------------------------------------------------
+    def forward_intra(self, x: torch.Tensor, rate: float | torch.Tensor) -> FrameOutput:
+        pixels, likelihoods = self.intra(x, rate=rate)
+        return FrameOutput(pixels, self.intra.adaptor(pixels), likelihoods)
+
+    def forward_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor) -> FrameOutput:
+        feature, likelihoods = self.inter(x, reference, rate)
+        return FrameOutput(self.reconstruction(feature), feature, likelihoods)
+
+    # --- coding ---------------------------------------------------------------------------------------------
+    def encode_intra(self, x: torch.Tensor, rate: float) -> CodedFrame:
+        coded, pixels = self.intra.compress(x, rate=rate)
+        return self._intra_frame(coded, pixels)
+
+    def decode_intra(self, payloads: list[bytes], size: tuple[int, int], rate: float) -> CodedFrame:
+        coded, pixels = self.intra.decompress(payloads, size, rate)
+        return self._intra_frame(coded, pixels)
+
+    def _intra_frame(self, coded: CodedLatent, pixels: torch.Tensor) -> CodedFrame:
+        return CodedFrame(
+            FrameType.INTRA, coded.payloads, _checksum([coded]), self.intra.adaptor(pixels), pixels,
+            coded.estimated_bits, {"y+z": coded.estimated_bits},
+        )
+
+    def encode_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float) -> CodedFrame:
+        return self._inter_frame(*self.inter.compress(x, reference, rate))
+
+    def decode_inter(
+        self, payloads: list[bytes], size: tuple[int, int], reference: torch.Tensor, rate: float
+    ) -> CodedFrame:
+        return self._inter_frame(*self.inter.decompress(payloads, size, reference, rate))
+
+    def _inter_frame(self, latents: list[CodedLatent], feature: torch.Tensor) -> CodedFrame:
+        motion, context = latents
+        return CodedFrame(
+            FrameType.INTER, motion.payloads + context.payloads, _checksum(latents), feature, None,
+            motion.estimated_bits + context.estimated_bits,
+            {"motion": motion.estimated_bits, "residual": context.estimated_bits},
+        )
+
+    # --- consumers of F̂t ----------------------------------------------------------------------------------
+    def pixels(self, frame: CodedFrame) -> torch.Tensor:
+        """Decoded pixels (padded size, clamped to [0, 1]); runs the reconstruction network for inter frames."""
+        pixels = frame.intra_pixels if frame.intra_pixels is not None else self.reconstruction(frame.reference)
+        return pixels.clamp(0, 1)
+
+    def machine_feature(self, frame: CodedFrame) -> torch.Tensor:
+        """The feature handed to analysis networks: F̂t, enhanced when the config enables enhancement."""
+        return self.enhancement(frame.reference) if self.enhancement is not None else frame.reference
+
+    # --- entropy tables and identity -------------------------------------------------------------------------
+    def update(self) -> None:
+        """Build the integer CDF tables of every entropy model (after training or changing weights)."""
+        for module in self.modules():
+            if module is not self and hasattr(module, "update") and hasattr(module, "compress"):
+                module.update()
+
+    def checkpoint_id(self) -> bytes:
+        """8-byte identity of the weights and CDF tables; written into every stream this model makes."""
+        digest = hashlib.sha256()
+        for name, tensor in sorted(self.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return digest.digest()[:8]
