@@ -1,0 +1,108 @@
+"""Checkpoints: saving, loading, and the named models shipped with vnvc (with their hashes and provenance)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import CheckpointError, ConfigError
+from .models import CodecConfig, VideoCodec, load_codec_config
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+FORMAT = "vnvc-checkpoint"
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """A checkpoint file committed in `checkpoints/`, with what made it."""
+
+    file: str
+    sha256: str
+    provenance: str
+
+
+SHIPPED: dict[str, ShippedModel] = {}
+DEFAULT = "small"
+
+
+def save_checkpoint(model: VideoCodec, path: str | Path, meta: dict[str, Any] | None = None) -> None:
+    """Write weights, CDF tables, architecture config and metadata atomically (temp file + rename)."""
+    path = Path(path)
+    payload = {
+        "format": FORMAT,
+        "version": 1,
+        "config": model.config.to_dict(),
+        "state_dict": model.state_dict(),
+        "meta": meta or {},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load a checkpoint file's contents (tensors on CPU) after checking it is one of ours."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises assorted errors for damaged or foreign files
+        raise CheckpointError(f"checkpoint {path} cannot be read: {exc}") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a vnvc checkpoint")
+    return payload
+
+
+def model_from_checkpoint(payload: dict[str, Any], source: str = "checkpoint") -> VideoCodec:
+    try:
+        config = CodecConfig.from_dict(payload["config"], source=source)
+    except ConfigError as exc:
+        raise CheckpointError(str(exc)) from exc
+    model = VideoCodec(config)
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as exc:
+        raise CheckpointError(f"{source}: weights do not match its config: {exc}") from exc
+    return model.eval()
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_model(name_or_path: str | Path = DEFAULT) -> VideoCodec:
+    """A ready-to-code model: a shipped model's name, a checkpoint path, or `config:<name>` for random init."""
+    spec = str(name_or_path)
+    if spec.startswith("config:"):
+        model = VideoCodec(load_codec_config(spec.removeprefix("config:"))).eval()
+        model.update()
+        return model
+    if spec in SHIPPED:
+        shipped = SHIPPED[spec]
+        path = CHECKPOINT_DIR / shipped.file
+        if not path.is_file():
+            raise CheckpointError(f"shipped model {spec!r} is missing its file {path}")
+        if file_sha256(path) != shipped.sha256:
+            raise CheckpointError(f"shipped model {spec!r}: {path} does not match its recorded sha256")
+    elif Path(spec).suffix or os.sep in spec:
+        path = Path(spec)
+    else:
+        raise CheckpointError(f"unknown model {spec!r}; shipped models: {sorted(SHIPPED) or 'none'}")
+    return model_from_checkpoint(read_checkpoint(path), source=str(path))
