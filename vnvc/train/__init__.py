@@ -1,0 +1,1 @@
+"""Training of the VNVC codec: stages, losses, the loop, torchrun support."""

@@ -1,0 +1,74 @@
+"""Training stages of the VNVC codec (the DCVC-TCM curriculum), each a module whose forward returns the loss.
+
+Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` the single entry point DDP needs.
+
+- `intra`: the I-frame codec and its feature adaptor, full RD loss.
+- `inter_motion`: cross-domain motion coding; distortion of the reconstruction of the *warped* reference
+  feature plus the motion rate.
+- `inter_reconstruction`: contextual coding and reconstruction, distortion only (motion frozen).
+- `inter_contextual`: the same with the contextual rate.
+- `inter_all`: every inter network, full RD loss, one P-frame.
+- `cascade`: every inter network over several P-frames in a row, loss averaged (curbs error propagation).
+The I-frame codec is frozen in the inter stages: it only provides the first reference.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..layers import flow_warp
+from ..models import FrameOutput, VideoCodec
+from .losses import rd_loss
+
+STAGES = ("intra", "inter_motion", "inter_reconstruction", "inter_contextual", "inter_all", "cascade")
+
+
+def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
+    """The parameters a stage updates."""
+    if stage == "intra":
+        return list(model.intra.parameters())
+    if stage == "inter_motion":
+        return list(model.inter.motion.parameters()) + list(model.reconstruction.parameters())
+    if stage in ("inter_reconstruction", "inter_contextual"):
+        motion = set(model.inter.motion.parameters())
+        inter = [p for p in model.inter.parameters() if p not in motion]
+        return inter + list(model.reconstruction.parameters())
+    enhancement = list(model.enhancement.parameters()) if model.enhancement is not None else []
+    return list(model.inter.parameters()) + list(model.reconstruction.parameters()) + enhancement
+
+
+class StageLoss(nn.Module):
+    """forward(clip (N, T, 3, H, W), rates (N,)) -> dict of losses for one stage."""
+
+    def __init__(self, model: VideoCodec, stage: str):
+        super().__init__()
+        if stage not in STAGES:
+            raise ValueError(f"unknown training stage {stage!r}; stages are {STAGES}")
+        self.model = model
+        self.stage = stage
+        self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
+
+    def forward(self, clip: torch.Tensor, rates: torch.Tensor) -> dict[str, torch.Tensor]:
+        lambdas = self.lambdas[rates]
+        if self.stage == "intra":
+            return rd_loss(self.model.forward_intra(clip[:, 0], rates), clip[:, 0], lambdas)
+        with torch.no_grad():
+            reference = self.model.forward_intra(clip[:, 0], rates).feature
+        if self.stage == "inter_motion":
+            return self._motion_loss(clip[:, 1], reference, rates, lambdas)
+        frames = clip.shape[1] if self.stage == "cascade" else 2
+        totals: dict[str, torch.Tensor] = {}
+        for t in range(1, frames):
+            output = self.model.forward_inter(clip[:, t], reference, rates)
+            losses = rd_loss(output, clip[:, t], lambdas, with_rate=self.stage != "inter_reconstruction")
+            for key, value in losses.items():
+                totals[key] = totals.get(key, 0) + value / (frames - 1)
+            reference = output.feature
+        return totals
+
+    def _motion_loss(self, x, reference, rates, lambdas) -> dict[str, torch.Tensor]:
+        motion = self.model.inter.motion
+        flow, likelihoods = motion(x, reference, rate=rates)
+        warped = self.model.reconstruction(flow_warp(reference, flow))
+        return rd_loss(FrameOutput(warped, reference, likelihoods), x, lambdas)
