@@ -1,0 +1,112 @@
+"""The codec end to end with a tiny random-init model: real networks, real entropy coder, real container."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+from vnvc.bitstream import BitstreamReader, FrameType, encode_stream
+from vnvc.codec import Decoder, Encoder
+from vnvc.errors import BitstreamError, InputError
+from vnvc.zoo import load_model
+
+from .conftest import moving_clip
+
+
+@pytest.mark.parametrize("size", [(33, 65), (96, 128)])
+def test_decoder_reproduces_encoder_exactly(tiny_model, tmp_path, size):
+    frames = moving_clip(4, *size)
+    encoder = Encoder(tiny_model, rate=1.5, intra_period=3)
+    encoded = [(rec, dec) for rec, dec, _ in encoder.iter_encode(frames, until="pixels")]
+    path = tmp_path / "clip.vnvc"
+    stats = encoder.encode(frames, path)
+    assert stats.frames == 4 and stats.frame_types == [FrameType.INTRA, FrameType.INTER, FrameType.INTER, FrameType.INTRA]
+    assert stats.stream_bytes == path.stat().st_size
+
+    decoded = list(Decoder(tiny_model).decode(path, until="pixels"))
+    assert len(decoded) == 4
+    for (record, enc), dec in zip(encoded, decoded):
+        assert dec.pixels.shape == (1, 3, *size)
+        assert dec.feature.shape == (1, tiny_model.feature_channels, 64 * -(-size[0] // 64), 64 * -(-size[1] // 64))
+        assert torch.equal(enc.feature, dec.feature)
+        assert torch.equal(enc.pixels, dec.pixels)
+        assert dec.num_bytes == sum(len(p) for p in record.payloads)
+
+
+def test_features_only_decoding_never_runs_reconstruction(tiny_model, tmp_path, clip_65x33):
+    path = tmp_path / "clip.vnvc"
+    Encoder(tiny_model, rate=2, intra_period=8).encode(clip_65x33, path)
+    calls = []
+    handle = tiny_model.reconstruction.register_forward_hook(lambda *args: calls.append(1))
+    try:
+        features = list(Decoder(tiny_model).decode(path, until="features"))
+        assert calls == [] and all(f.pixels is None for f in features)
+        list(Decoder(tiny_model).decode(path, until="pixels"))
+        assert len(calls) == 2  # the two inter frames
+    finally:
+        handle.remove()
+
+
+def test_rate_point_orders_stream_size(tiny_model):
+    frames = moving_clip(3, 64, 64)
+    sizes = []
+    for rate in range(tiny_model.num_rates):
+        encoded = list(Encoder(tiny_model, rate=rate, intra_period=8).iter_encode(frames))
+        sizes.append(sum(dec.num_bytes for _, dec, _ in encoded))
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+
+
+def test_real_size_tracks_entropy_estimate(tiny_model, tmp_path):
+    stats = Encoder(tiny_model, rate=3, intra_period=8).encode(moving_clip(2, 128, 128), tmp_path / "a.vnvc")
+    payload_bits = 8 * sum(stats.frame_bytes)
+    assert abs(payload_bits - stats.estimated_bits) / stats.estimated_bits < 0.05
+
+
+def test_wrong_checkpoint_is_reported(tiny_model, tmp_path, clip_65x33):
+    path = tmp_path / "clip.vnvc"
+    Encoder(tiny_model, rate=1).encode(clip_65x33, path)
+    torch.manual_seed(1)
+    other = load_model("config:tiny")
+    with pytest.raises(BitstreamError, match="checkpoint"):
+        next(Decoder(other).decode(path))
+
+
+def test_drifted_latents_are_reported(tiny_model, tmp_path, clip_65x33):
+    path = tmp_path / "clip.vnvc"
+    Encoder(tiny_model, rate=1).encode(clip_65x33, path)
+    with BitstreamReader(path) as reader:
+        header, records = reader.header, list(reader)
+    records[1].latent_checksum ^= 1  # what a decoder with different arithmetic would see
+    damaged = encode_stream(header, records)
+    frames = Decoder(tiny_model).decode(damaged, until="features")
+    next(frames)
+    with pytest.raises(BitstreamError, match="checksum"):
+        next(frames)
+
+
+def test_truncated_stream_is_reported(tiny_model, tmp_path, clip_65x33):
+    path = tmp_path / "clip.vnvc"
+    Encoder(tiny_model, rate=1).encode(clip_65x33, path)
+    data = path.read_bytes()
+    with pytest.raises(BitstreamError):
+        list(Decoder(tiny_model).decode(data[: len(data) - 7]))
+
+
+def test_bad_encoder_inputs(tiny_model, tmp_path):
+    with pytest.raises(InputError, match="rate"):
+        Encoder(tiny_model, rate=7)
+    frames = moving_clip(2, 32, 32) + moving_clip(1, 40, 32)
+    with pytest.raises(InputError, match="frame 2"):
+        Encoder(tiny_model).encode(frames, tmp_path / "x.vnvc")
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_encoding_is_deterministic(tiny_model, clip_65x33):
+    def stream():
+        return [rec.payloads for rec, _, _ in Encoder(tiny_model, rate=2.25).iter_encode(clip_65x33)]
+
+    assert stream() == stream()
