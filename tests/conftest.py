@@ -25,6 +25,11 @@ def moving_clip(frames: int, height: int, width: int, seed: int = 0) -> list[np.
     return [base[2 * t: 2 * t + height, t: t + width].clip(0, 255).astype(np.uint8) for t in range(frames)]
 
 
+@pytest.fixture(scope="session")
+def make_clip():
+    return moving_clip
+
+
 @pytest.fixture
 def clip_65x33():
     return moving_clip(3, 33, 65)

@@ -68,7 +68,7 @@ def _record_bytes(record: FrameRecord) -> int:
 class _CodingSession:
     """Shared by encoder and decoder: the model in eval mode on a device, and how decoded frames are emitted."""
 
-    def __init__(self, model: VideoCodec, device: str | torch.device):
+    def __init__(self, model: VideoCodec, device: str | torch.device = "cpu"):
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
 

@@ -15,9 +15,10 @@ def conv1x1(in_ch: int, out_ch: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(in_ch, out_ch, 1, stride=stride)
 
 
-def subpel_conv(in_ch: int, out_ch: int, factor: int = 2) -> nn.Sequential:
-    """Upsample by `factor` with a 3x3 conv followed by pixel shuffle."""
-    return nn.Sequential(conv3x3(in_ch, out_ch * factor**2), nn.PixelShuffle(factor))
+def subpel_conv(in_ch: int, out_ch: int, factor: int = 2, kernel_size: int = 3) -> nn.Sequential:
+    """Upsample by `factor` with a conv followed by pixel shuffle."""
+    conv = nn.Conv2d(in_ch, out_ch * factor**2, kernel_size, padding=kernel_size // 2)
+    return nn.Sequential(conv, nn.PixelShuffle(factor))
 
 
 class GDN(nn.Module):
@@ -68,14 +69,14 @@ class DownBlock(nn.Module):
 
 
 class UpBlock(nn.Module):
-    """Double the resolution: sub-pixel conv, leaky ReLU, conv, IGDN, plus a sub-pixel skip."""
+    """Double the resolution: sub-pixel conv, leaky ReLU, conv, IGDN, plus a 1x1 sub-pixel skip."""
 
     def __init__(self, in_ch: int, out_ch: int):
         super().__init__()
         self.body = nn.Sequential(
             subpel_conv(in_ch, out_ch), nn.LeakyReLU(0.01), conv3x3(out_ch, out_ch), GDN(out_ch, inverse=True)
         )
-        self.skip = subpel_conv(in_ch, out_ch)
+        self.skip = subpel_conv(in_ch, out_ch, kernel_size=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x) + self.skip(x)
