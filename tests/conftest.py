@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from vnvc.zoo import load_model
 
 
 @pytest.fixture(scope="session")
 def tiny_model():
-    torch.manual_seed(0)
     return load_model("config:tiny")
 
 

@@ -40,6 +40,9 @@ def _staged(target: Path, folder: bool) -> Iterator[Path]:
         raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from None
     try:
         yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, (0o777 if folder else 0o666) & ~umask)  # temp files are private; outputs are not
         if folder and target.exists():
             target.rmdir()
         os.replace(tmp, target)

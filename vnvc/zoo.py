@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,8 +41,7 @@ def save_checkpoint(model: VideoCodec, path: str | Path, meta: dict[str, Any] | 
         "meta": meta or {},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         torch.save(payload, tmp)
         os.replace(tmp, path)
@@ -88,10 +86,13 @@ def file_sha256(path: str | Path) -> str:
 
 
 def load_model(name_or_path: str | Path = DEFAULT) -> VideoCodec:
-    """A ready-to-code model: a shipped model's name, a checkpoint path, or `config:<name>` for random init."""
+    """A ready-to-code model: a shipped model's name, a checkpoint path, or `config:<name>` for an untrained model
+    (initialised from a fixed seed, so the same name always gives the same weights)."""
     spec = str(name_or_path)
     if spec.startswith("config:"):
-        model = VideoCodec(load_codec_config(spec.removeprefix("config:"))).eval()
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            model = VideoCodec(load_codec_config(spec.removeprefix("config:"))).eval()
         model.update()
         return model
     if spec in SHIPPED:
