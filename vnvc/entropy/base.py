@@ -1,0 +1,97 @@
+"""What the entropy models share: integer CDF tables kept as buffers, coding through vnvc._native, bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+
+@dataclass
+class EncodedLatent:
+    """A coded latent: the stream and the int32 symbols it holds (on the latent's device)."""
+
+    data: bytes
+    symbols: torch.Tensor
+
+
+def _native() -> Any:
+    try:
+        from vnvc import _native
+    except ImportError as exc:  # pragma: no cover - depends on the build
+        raise ImportError(
+            "vnvc._native (the entropy coder) is not built: run `pip install --no-build-isolation -e .` or "
+            "`python setup.py build_ext --inplace`"
+        ) from exc
+    return _native
+
+
+class _LowerBound(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, bound: float) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        ctx.bound = bound
+        return x.clamp_min(bound)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (x,) = ctx.saved_tensors
+        return grad * ((x >= ctx.bound) | (grad < 0)), None
+
+
+def lower_bound(x: torch.Tensor, bound: float) -> torch.Tensor:
+    """max(x, bound), letting gradients through where they would raise x above the bound."""
+    return _LowerBound.apply(x, bound)
+
+
+def round_symbols(values: torch.Tensor) -> torch.Tensor:
+    """int32 symbols round(values); values beyond int32 saturate. Non-finite values raise ValueError."""
+    if not torch.isfinite(values).all():
+        raise ValueError("cannot entropy-code non-finite latent values")
+    limit = float(2**31 - 128)  # exactly representable in float32
+    return torch.round(values).clamp(-limit, limit).to(torch.int32)
+
+
+class EntropyModel(nn.Module):
+    """Base of the entropy models: CDF tables as buffers (`update()` fills them) and native coding."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("_cdfs", torch.zeros(0, 0, dtype=torch.int32))
+        self.register_buffer("_cdf_lengths", torch.zeros(0, dtype=torch.int32))
+        self.register_buffer("_offsets", torch.zeros(0, dtype=torch.int32))
+
+    def _set_tables(self, cdfs: torch.Tensor, lengths: torch.Tensor, offsets: torch.Tensor) -> None:
+        device = self._cdfs.device
+        self._cdfs = cdfs.to(device=device, dtype=torch.int32).contiguous()
+        self._cdf_lengths = lengths.to(device=device, dtype=torch.int32).contiguous()
+        self._offsets = offsets.to(device=device, dtype=torch.int32).contiguous()
+
+    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._cdfs.numel() == 0:
+            raise RuntimeError(f"{type(self).__name__}: CDF tables are not built; call update() first")
+        return tuple(t.detach().cpu().numpy() for t in (self._cdfs, self._cdf_lengths, self._offsets))
+
+    def _encode(self, symbols: torch.Tensor, indexes: torch.Tensor) -> bytes:
+        tables = self._tables()
+        return _native().encode(_numpy(symbols), _numpy(indexes), *tables)
+
+    def _decode(self, data: bytes, indexes: torch.Tensor) -> torch.Tensor:
+        tables = self._tables()
+        symbols = _native().decode(data, _numpy(indexes), *tables)
+        return torch.from_numpy(symbols).to(indexes.device)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: Any, **kwargs: Any) -> None:
+        # Tables change size with update(): take the stored shapes before the default loading copies values.
+        for name in ("_cdfs", "_cdf_lengths", "_offsets"):
+            stored = state_dict.get(prefix + name)
+            if stored is not None:
+                setattr(self, name, torch.empty_like(stored, device=getattr(self, name).device))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(t.detach().to(device="cpu", dtype=torch.int32).numpy())
