@@ -1,10 +1,11 @@
 """MMDetection integration: machine-vision heads on decoded features F̂t.
 
-Importing this package registers ``FeatureBackbone`` (mmdet MODELS) and ``LoadDecodedFeature`` (mmdet TRANSFORMS);
-task configs do it through ``custom_imports = dict(imports=['tasks'])``.
+Importing this package registers ``FeatureBackbone`` (mmdet MODELS), ``LoadDecodedFeature`` (mmdet TRANSFORMS) and
+``VideoTrackDataset`` (mmdet DATASETS); task configs do it through ``custom_imports = dict(imports=['tasks'])``.
 """
 
 from .backbones import FeatureBackbone
+from .datasets import VideoTrackDataset
 from .transforms import LoadDecodedFeature
 
-__all__ = ["FeatureBackbone", "LoadDecodedFeature"]
+__all__ = ["FeatureBackbone", "LoadDecodedFeature", "VideoTrackDataset"]
