@@ -5,7 +5,8 @@ Importing this package registers ``FeatureBackbone`` (mmdet MODELS), ``LoadDecod
 """
 
 from .backbones import FeatureBackbone
+from .config import load_task_config
 from .datasets import VideoTrackDataset
 from .transforms import LoadDecodedFeature
 
-__all__ = ["FeatureBackbone", "LoadDecodedFeature", "VideoTrackDataset"]
+__all__ = ["FeatureBackbone", "LoadDecodedFeature", "VideoTrackDataset", "load_task_config"]

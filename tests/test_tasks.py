@@ -4,6 +4,7 @@ trained and evaluated end to end with mmengine's Runner on a generated labelled 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from PIL import Image
 import tasks
 from mmdet.registry import DATASETS, MODELS
 from mmdet.utils import register_all_modules
+from tasks.config import load_task_config
 from tasks.feature_cache import (CACHE_META, FORMAT, build_feature_cache, cache_dir, feature_file, main, read_meta,
                                  videos_from_coco, videos_from_folders)
 from vnvc.codec import Encoder
@@ -83,16 +85,8 @@ def dataset(tmp_path_factory) -> tuple[Path, Path]:
     return root, write_feature_cache(root, tmp_path_factory.mktemp("cache"))
 
 
-@pytest.fixture
-def paths(dataset, monkeypatch) -> tuple[Path, Path]:
-    data_root, features = dataset
-    monkeypatch.setenv("VNVC_TASK_DATA", f"{data_root}/")
-    monkeypatch.setenv("VNVC_FEATURE_CACHE", str(features))
-    return dataset
-
-
-def tiny_runner(name: str, work_dir: Path) -> Runner:
-    cfg = Config.fromfile(str(CONFIGS / "tiny" / f"{name}.py"))
+def tiny_runner(name: str, dataset: tuple[Path, Path], work_dir: Path) -> Runner:
+    cfg = load_task_config(CONFIGS / "tiny" / f"{name}.py", *dataset)
     cfg.work_dir = str(work_dir)
     cfg.visualizer.name = f"visualizer_{work_dir.name}"  # one instance per runner (mmengine keeps them by name)
     torch.manual_seed(0)
@@ -105,13 +99,19 @@ def val_metrics(runner: Runner, prefix: str) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in CONFIGS.glob("*.py")))
-def test_every_task_config_builds_its_model_and_data(name, paths):
-    cfg = Config.fromfile(str(CONFIGS / f"{name}.py"))
+def test_every_task_config_builds_its_model_and_data(name, dataset):
+    environment = dict(os.environ)
+    cfg = load_task_config(CONFIGS / f"{name}.py", *dataset)
+    assert dict(os.environ) == environment
+    assert cfg.val_dataloader.dataset.data_root == f"{dataset[0]}/"
     assert "tasks" in cfg.custom_imports.imports and not cfg.load_from
     assert "Pretrained" not in str(cfg.model)  # nothing can be downloaded
     model = MODELS.build(cfg.model)
     backbone = (model.detector if hasattr(model, "detector") else model).backbone
-    assert isinstance(backbone, tasks.FeatureBackbone) == name.endswith(("feature", "retinanet"))
+    if name.endswith(("feature", "retinanet")):
+        assert isinstance(backbone, tasks.FeatureBackbone) and backbone.conv1.in_channels == CHANNELS  # from the cache
+    else:
+        assert type(backbone).__name__ == "ResNet" and backbone.conv1.in_channels == 3
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
         sample = DATASETS.build(loader.dataset)[0]
         inputs = sample["inputs"]
@@ -182,8 +182,8 @@ def test_load_decoded_feature_through_mmdet_pipeline(dataset):
         Compose([dict(load, cache_dir=str(features.parent / "rate0"))])
 
 
-def test_faster_rcnn_on_features_trains_and_evaluates(paths, tmp_path):
-    runner = tiny_runner("detection_feature", tmp_path / "det")
+def test_faster_rcnn_on_features_trains_and_evaluates(dataset, tmp_path):
+    runner = tiny_runner("detection_feature", dataset, tmp_path / "det")
     assert isinstance(runner.model.backbone, tasks.FeatureBackbone)
     runner.train()
     metrics = val_metrics(runner, "coco/bbox_")
@@ -191,29 +191,29 @@ def test_faster_rcnn_on_features_trains_and_evaluates(paths, tmp_path):
     assert all(np.isfinite(v) and -1 <= v <= 1 for v in metrics.values())
 
 
-def test_retinanet_config_needs_no_code(paths, tmp_path):
-    runner = tiny_runner("detection_feature_retinanet", tmp_path / "retina")
+def test_retinanet_config_needs_no_code(dataset, tmp_path):
+    runner = tiny_runner("detection_feature_retinanet", dataset, tmp_path / "retina")
     assert type(runner.model).__name__ == "RetinaNet" and isinstance(runner.model.backbone, tasks.FeatureBackbone)
     runner.train()
     assert "coco/bbox_mAP" in val_metrics(runner, "coco/bbox_")
 
 
-def test_mask_rcnn_on_features_trains_and_evaluates(paths, tmp_path):
-    runner = tiny_runner("segmentation_feature", tmp_path / "segm")
+def test_mask_rcnn_on_features_trains_and_evaluates(dataset, tmp_path):
+    runner = tiny_runner("segmentation_feature", dataset, tmp_path / "segm")
     runner.train()
     metrics = val_metrics(runner, "coco/")
     assert {"coco/bbox_mAP", "coco/segm_mAP"} <= set(metrics)
 
 
-def test_pixel_baseline_trains_on_frames(paths, tmp_path):
-    runner = tiny_runner("detection_pixel", tmp_path / "pixel")
+def test_pixel_baseline_trains_on_frames(dataset, tmp_path):
+    runner = tiny_runner("detection_pixel", dataset, tmp_path / "pixel")
     assert type(runner.model.backbone).__name__ == "ResNet" and runner.model.backbone.conv1.in_channels == 3
     runner.train()
     assert "coco/bbox_mAP" in val_metrics(runner, "coco/bbox_")
 
 
-def test_bytetrack_on_features_tracks_videos(paths, tmp_path):
-    runner = tiny_runner("tracking_feature", tmp_path / "track")
+def test_bytetrack_on_features_tracks_videos(dataset, tmp_path):
+    runner = tiny_runner("tracking_feature", dataset, tmp_path / "track")
     assert type(runner.model).__name__ == "ByteTrack"
     # Lower the tracker's thresholds so that the barely trained detector's boxes make tracks.
     runner.model.tracker.obj_score_thrs = dict(high=0.0, low=0.0)
