@@ -17,16 +17,20 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from vnvc.models import VideoCodec
 
 CACHE_META = "cache.json"
 FORMAT = "vnvc-feature-cache/1"
@@ -89,12 +93,12 @@ def _read_frames(img_root: Path, files: list[str]) -> Iterator[np.ndarray]:
             yield np.asarray(image.convert("RGB"))
 
 
-def _atomic_write(path: Path, write) -> None:
+def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            write(f)
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -102,7 +106,7 @@ def _atomic_write(path: Path, write) -> None:
 
 
 def build_feature_cache(
-    model,
+    model: VideoCodec,
     videos: dict[str, list[str]],
     img_root: str | Path,
     cache_root: str | Path,
@@ -111,7 +115,7 @@ def build_feature_cache(
     device: str = "cpu",
     progress: bool = False,
 ) -> Path:
-    """Code each video once with ``model`` (a ``vnvc.models.VideoCodec``) and store F̂t of every frame.
+    """Code each video once with ``model`` and store F̂t of every frame.
 
     Videos already in the cache with the same frames and intra period are skipped. Returns the cache folder.
     """
@@ -138,8 +142,9 @@ def build_feature_cache(
         frames = []
         for file, (_, decoded, *_) in zip(files, enc.iter_encode(_read_frames(img_root, files))):
             h, w = decoded.height, decoded.width
-            feature = decoded.feature[0, :, :h, :w].to("cpu").half().numpy()
-            _atomic_write(feature_file(directory, img_root, img_root / file), lambda f: np.save(f, feature))
+            npy = io.BytesIO()
+            np.save(npy, decoded.feature[0, :, :h, :w].to("cpu").half().numpy())
+            _atomic_write(feature_file(directory, img_root, img_root / file), npy.getvalue())
             frames.append({"file": file, "type": decoded.frame_type.name, "bytes": decoded.num_bytes,
                            "bpp": 8 * decoded.num_bytes / (h * w)})
         meta["videos"][video] = {"width": w, "height": h, "frames": frames}
@@ -153,7 +158,7 @@ def _write_meta(path: Path, meta: dict[str, Any]) -> None:
     frames = [f for v in meta["videos"].values() for f in v["frames"]]
     pixels = sum(v["width"] * v["height"] * len(v["frames"]) for v in meta["videos"].values())
     meta["bpp"] = 8 * sum(f["bytes"] for f in frames) / pixels if pixels else 0.0
-    _atomic_write(path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
+    _atomic_write(path, json.dumps(meta, indent=1).encode())
 
 
 def main(argv: list[str] | None = None) -> None:
