@@ -6,6 +6,11 @@
 // order) a 6-bit bypass field holding the bit length n of u, then the n - 1 bits of u below its leading one in
 // chunks of at most 16 bits, most significant first. u = 2 * (value - first_unsupported) for values above the
 // support and 2 * (first_supported - 1 - value) + 1 below it.
+//
+// Speed: the hot loops touch only a few values (states, arrays, per-table rows) so that they stay in registers;
+// everything rare (preparing a table on first use, escapes, word output on encode, refills on decode) lives in
+// out-of-line functions that take a context. A table is prepared the first time an index uses it: until then
+// its row sends symbols to the slow path.
 #include "coder.hpp"
 
 #include <memory>
@@ -21,12 +26,18 @@ constexpr int kLengthBits = 6;
 constexpr int kChunkBits = 16;
 constexpr int kMaxEscapeBits = 34;  // u < 2^34 for any int32 value and offset
 
-[[noreturn]] void bad_index(size_t i, int32_t t, size_t count) {
+#if defined(__GNUC__)
+#define VNVC_NOINLINE __attribute__((noinline))
+#else
+#define VNVC_NOINLINE
+#endif
+
+[[noreturn]] VNVC_NOINLINE void bad_index(size_t i, int32_t t, size_t count) {
   throw std::invalid_argument("indexes[" + std::to_string(i) + "] = " + std::to_string(t) +
                               " is not a table index (there are " + std::to_string(count) + " tables)");
 }
 
-[[noreturn]] void corrupted(const char* what) {
+[[noreturn]] VNVC_NOINLINE void corrupted(const char* what) {
   throw std::invalid_argument(std::string("corrupted entropy-coded data: ") + what);
 }
 
@@ -36,156 +47,207 @@ int bit_length(uint64_t u) {
   return n;
 }
 
-// Encoder view of one symbol: everything rans_put needs, from one 16-byte load.
+// Escape payload after the length field: chunk sizes in decoding order; returns their count.
+int escape_chunks(int n, int sizes[3]) {
+  int m = 0;
+  for (int rest = n - 1; rest > 0; rest -= sizes[m++]) sizes[m] = rest < kChunkBits ? rest : kChunkBits;
+  return m;
+}
+
+// ---- encoder ------------------------------------------------------------------------------------------------
+
+// Encoder view of one symbol: everything a state update needs, from one 16-byte load.
 struct EncSymbol {
   uint64_t rcp;
-  uint32_t bias;   // start + reciprocal bias
-  uint16_t cmpl;   // kTotal - freq
+  uint32_t bias;  // start + reciprocal bias
+  uint16_t cmpl;  // kTotal - freq
   uint16_t shift;
 };
 
-// Tables are prepared (encoder symbols, decoder lookup) when first used, so unused tables cost nothing.
-class Encoder {
- public:
-  explicit Encoder(const Tables& t)
-      : t_(t), recip_(reciprocals()), syms_(new EncSymbol[t.cdf.size()]), ready_(t.rows.size(), 0) {}
-
-  void put(uint64_t& x, int32_t symbol, int32_t index, size_t i) {
-    if (uint32_t(index) >= t_.rows.size()) bad_index(i, index, t_.rows.size());
-    if (!ready_[size_t(index)]) prepare(size_t(index));
-    const TableRow& row = t_.rows[size_t(index)];
-    const int64_t v = int64_t(symbol) - row.offset;
-    if (uint64_t(v) >= row.regular) return put_escape(x, v, row);
-    const EncSymbol& e = syms_[row.base + size_t(v)];
-    if (x >= (uint64_t(kTotal - e.cmpl) << (63 - kPrecision))) {
-      sink_.push(uint32_t(x));
-      x >>= 32;
-    }
-    x += e.bias + (mulhi64(x, e.rcp) >> e.shift) * e.cmpl;
-  }
-
-  WordSink& sink() { return sink_; }
-
- private:
-  void prepare(size_t index) {
-    const TableRow& row = t_.rows[index];
-    const uint32_t* c = t_.cdf.data() + row.base;
-    for (uint32_t k = 0; k <= row.regular; ++k) {
-      const uint32_t f = c[k + 1] - c[k];
-      const Reciprocal& r = recip_[f];
-      syms_[row.base + k] = EncSymbol{r.rcp, c[k] + r.bias, uint16_t(kTotal - f), uint16_t(r.shift)};
-    }
-    ready_[index] = 1;
-  }
-
-  void put_bits(uint64_t& x, uint32_t value, int bits) {
-    rans_put(x, value << (kPrecision - bits), 1u << (kPrecision - bits), recip_, sink_);
-  }
-
-#if defined(__GNUC__)
-  __attribute__((noinline))
-#endif
-  void put_escape(uint64_t& x, int64_t v, const TableRow& row) {
-    const uint64_t u = v < 0 ? 2 * uint64_t(-(v + 1)) + 1 : 2 * uint64_t(v - row.regular);
-    const int n = bit_length(u);
-    // Chunks in decoding order, then coded in reverse.
-    uint32_t chunks[3];
-    int sizes[3], m = 0;
-    for (int rest = n - 1; rest > 0;) {
-      const int b = rest < kChunkBits ? rest : kChunkBits;
-      rest -= b;
-      chunks[m] = uint32_t(u >> rest) & ((1u << b) - 1);
-      sizes[m++] = b;
-    }
-    while (m > 0) --m, put_bits(x, chunks[m], sizes[m]);
-    put_bits(x, uint32_t(n), kLengthBits);
-    const uint32_t* c = t_.cdf.data() + row.base + row.regular;
-    rans_put(x, c[0], c[1] - c[0], recip_, sink_);
-  }
-
-  const Tables& t_;
-  const Reciprocal* recip_;
-  std::unique_ptr<EncSymbol[]> syms_;  // parallel to t_.cdf, filled per table by prepare()
-  std::vector<uint8_t> ready_;
-  WordSink sink_;
+// Encoder view of one table; `regular` stays 0 (all symbols take the slow path) until the table is prepared.
+struct EncRow {
+  const EncSymbol* syms;
+  int32_t offset;
+  uint32_t regular;
 };
 
-class Decoder {
- public:
-  Decoder(const Tables& t, WordSource& source)
-      : t_(t), source_(source), lut_(new uint16_t[t.buckets]), ready_(t.rows.size(), 0) {}
-
-  int32_t get(uint64_t& x, int32_t index, size_t i) {
-    if (uint32_t(index) >= t_.rows.size()) bad_index(i, index, t_.rows.size());
-    if (!ready_[size_t(index)]) prepare(size_t(index));
-    const TableRow& row = t_.rows[size_t(index)];
-    const uint32_t* c = t_.cdf.data() + row.base;
-    const uint32_t cum = uint32_t(x) & (kTotal - 1);
-    uint32_t s = lut_[row.lut + (cum >> row.lut_shift)];
-    while (c[s + 1] <= cum) ++s;
-    rans_advance(x, c[s], c[s + 1] - c[s], source_);
-    if (s < row.regular) return int32_t(row.offset + int64_t(s));
-    return get_escape(x, row);
-  }
-
- private:
-  // Bucket b of a row: the last symbol s with c[s] <= b << lut_shift.
-  void prepare(size_t index) {
-    const TableRow& row = t_.rows[index];
-    const uint32_t* c = t_.cdf.data() + row.base;
-    uint16_t* lut = lut_.get() + row.lut;
-    uint32_t s = 0;
-    for (uint32_t b = 0, n = kTotal >> row.lut_shift; b < n; ++b) {
-      while (c[s + 1] <= (b << row.lut_shift)) ++s;
-      lut[b] = uint16_t(s);
-    }
-    ready_[index] = 1;
-  }
-
-  uint32_t get_bits(uint64_t& x, int bits) {
-    const uint32_t value = uint32_t(x & (kTotal - 1)) >> (kPrecision - bits);
-    rans_advance(x, value << (kPrecision - bits), 1u << (kPrecision - bits), source_);
-    return value;
-  }
-
-  int32_t get_escape(uint64_t& x, const TableRow& row) {
-    const int n = int(get_bits(x, kLengthBits));
-    if (n > kMaxEscapeBits) corrupted("escape length out of range");
-    uint64_t u = n > 0 ? 1 : 0;
-    for (int rest = n - 1; rest > 0;) {
-      const int b = rest < kChunkBits ? rest : kChunkBits;
-      rest -= b;
-      u = (u << b) | get_bits(x, b);
-    }
-    const int64_t v = (u & 1) ? -int64_t(u >> 1) - 1 : int64_t(row.regular) + int64_t(u >> 1);
-    const int64_t value = row.offset + v;
-    if (value < INT32_MIN || value > INT32_MAX) corrupted("escaped value out of int32 range");
-    return int32_t(value);
-  }
-
-  const Tables& t_;
-  WordSource& source_;
-  std::unique_ptr<uint16_t[]> lut_;  // filled per table by prepare()
-  std::vector<uint8_t> ready_;
+struct EncodeContext {
+  const Tables& tables;
+  const int32_t* symbols;
+  const Reciprocal* recip;
+  EncRow* rows;
+  EncSymbol* syms;  // parallel to tables.cdf
+  WordSink sink;
 };
+
+inline uint64_t put_symbol(uint64_t x, const EncSymbol& e) {
+  return x + e.bias + (mulhi64(x, e.rcp) >> e.shift) * e.cmpl;
+}
+
+inline bool put_needs_word(uint64_t x, const EncSymbol& e) {
+  return (x >> (63 - kPrecision)) + e.cmpl >= kTotal;  // x >= freq << (63 - kPrecision)
+}
+
+VNVC_NOINLINE uint64_t put_word(EncodeContext& ctx, uint64_t x) {
+  ctx.sink.push(uint32_t(x));
+  return x >> 32;
+}
+
+void put_bits(EncodeContext& ctx, uint64_t& x, uint32_t value, int bits) {
+  rans_put(x, value << (kPrecision - bits), 1u << (kPrecision - bits), ctx.recip, ctx.sink);
+}
+
+void prepare_encoder_row(EncodeContext& ctx, size_t index) {
+  const TableRow& row = ctx.tables.rows[index];
+  const uint32_t* c = ctx.tables.cdf.data() + row.base;
+  EncSymbol* syms = ctx.syms + row.base;
+  for (uint32_t k = 0; k <= row.regular; ++k) {
+    const uint32_t f = c[k + 1] - c[k];
+    const Reciprocal& r = ctx.recip[f];
+    syms[k] = EncSymbol{r.rcp, c[k] + r.bias, uint16_t(kTotal - f), uint16_t(r.shift)};
+  }
+  ctx.rows[index] = EncRow{syms, row.offset, row.regular};
+}
+
+// Symbol i whose table is not prepared yet or whose value is outside the table's support.
+VNVC_NOINLINE uint64_t put_slow(EncodeContext& ctx, uint64_t x, size_t i, size_t index) {
+  if (!ctx.rows[index].syms) prepare_encoder_row(ctx, index);
+  const EncRow& row = ctx.rows[index];
+  const int64_t v = int64_t(ctx.symbols[i]) - row.offset;
+  if (uint64_t(v) < row.regular) {
+    const EncSymbol& e = row.syms[v];
+    if (put_needs_word(x, e)) x = put_word(ctx, x);
+    return put_symbol(x, e);
+  }
+  const uint64_t u = v < 0 ? 2 * uint64_t(-(v + 1)) + 1 : 2 * uint64_t(v - row.regular);
+  const int n = bit_length(u);
+  int sizes[3];
+  int rest = 0;
+  for (int m = escape_chunks(n, sizes); m > 0; rest += sizes[--m])
+    put_bits(ctx, x, uint32_t(u >> rest) & ((1u << sizes[m - 1]) - 1), sizes[m - 1]);
+  put_bits(ctx, x, uint32_t(n), kLengthBits);
+  const EncSymbol& e = row.syms[row.regular];
+  if (put_needs_word(x, e)) x = put_word(ctx, x);
+  return put_symbol(x, e);
+}
+
+// ---- decoder ------------------------------------------------------------------------------------------------
+
+// Decoder view of one table. Until the table is prepared it points at a one-symbol dummy table: decoding from
+// it leaves the state unchanged and, the symbol being an "escape", sends the symbol to the slow path.
+struct alignas(32) DecRow {
+  const uint32_t* cdf;
+  const uint16_t* lut;  // bucket b: the last symbol s with cdf[s] <= b << lut_shift
+  int32_t offset;
+  uint16_t regular;
+  uint16_t lut_shift;
+};
+
+constexpr uint32_t kDummyCdf[2] = {0, kTotal};
+constexpr uint16_t kDummyLut[1] = {0};
+
+struct DecodeContext {
+  const Tables& tables;
+  DecRow* rows;
+  uint16_t* lut;
+  WordSource source;
+};
+
+VNVC_NOINLINE uint64_t get_word(DecodeContext& ctx, uint64_t x) { return (x << 32) | ctx.source.pop(); }
+
+uint32_t get_bits(DecodeContext& ctx, uint64_t& x, int bits) {
+  const uint32_t value = uint32_t(x & (kTotal - 1)) >> (kPrecision - bits);
+  rans_advance(x, value << (kPrecision - bits), 1u << (kPrecision - bits), ctx.source);
+  return value;
+}
+
+void prepare_decoder_row(DecodeContext& ctx, size_t index) {
+  const TableRow& row = ctx.tables.rows[index];
+  const uint32_t* c = ctx.tables.cdf.data() + row.base;
+  uint16_t* lut = ctx.lut + row.lut;
+  uint32_t s = 0;
+  for (uint32_t b = 0, n = kTotal >> row.lut_shift; b < n; ++b) {
+    while (c[s + 1] <= (b << row.lut_shift)) ++s;
+    lut[b] = uint16_t(s);
+  }
+  ctx.rows[index] = DecRow{c, lut, row.offset, row.regular, row.lut_shift};
+}
+
+// One symbol from a prepared row: its index in the row (the escape is `regular`).
+inline uint32_t get_symbol(DecodeContext& ctx, uint64_t& x, const DecRow& row) {
+  const uint32_t cum = uint32_t(x) & (kTotal - 1);
+  uint32_t s = row.lut[cum >> row.lut_shift];
+  while (row.cdf[s + 1] <= cum) ++s;
+  x = (row.cdf[s + 1] - row.cdf[s]) * (x >> kPrecision) + cum - row.cdf[s];
+  if (x < kLower) x = get_word(ctx, x);
+  return s;
+}
+
+struct Decoded {
+  uint64_t x;
+  int32_t value;
+};
+
+// Symbol from a table not prepared yet (x untouched so far), or the payload after an escape symbol.
+VNVC_NOINLINE Decoded get_slow(DecodeContext& ctx, uint64_t x, size_t index) {
+  if (ctx.rows[index].cdf == kDummyCdf) {
+    prepare_decoder_row(ctx, index);
+    const uint32_t s = get_symbol(ctx, x, ctx.rows[index]);
+    if (s < ctx.rows[index].regular) return Decoded{x, int32_t(ctx.rows[index].offset + int64_t(s))};
+  }
+  const DecRow& row = ctx.rows[index];
+  const int n = int(get_bits(ctx, x, kLengthBits));
+  if (n > kMaxEscapeBits) corrupted("escape length out of range");
+  uint64_t u = n > 0 ? 1 : 0;
+  int sizes[3];
+  for (int k = 0, m = escape_chunks(n, sizes); k < m; ++k) u = (u << sizes[k]) | get_bits(ctx, x, sizes[k]);
+  const int64_t v = (u & 1) ? -int64_t(u >> 1) - 1 : int64_t(row.regular) + int64_t(u >> 1);
+  const int64_t value = row.offset + v;
+  if (value < INT32_MIN || value > INT32_MAX) corrupted("escaped value out of int32 range");
+  return Decoded{x, int32_t(value)};
+}
 
 }  // namespace
 
 std::vector<uint8_t> encode_symbols(const int32_t* symbols, const int32_t* indexes, size_t count,
                                     const Tables& tables) {
   if (count == 0) return {};
-  Encoder enc(tables);
+  const size_t row_count = tables.rows.size();
+  const std::unique_ptr<EncSymbol[]> syms(new EncSymbol[tables.cdf.size()]);
+  std::vector<EncRow> row_storage(row_count);
+  for (size_t t = 0; t < row_count; ++t) row_storage[t] = EncRow{nullptr, tables.rows[t].offset, 0};
+  EncodeContext ctx{tables, symbols, reciprocals(), row_storage.data(), syms.get(), WordSink()};
+  const EncRow* rows = ctx.rows;
+
+  const auto step = [&](uint64_t x, size_t i) -> uint64_t {
+    const uint32_t index = uint32_t(indexes[i]);
+    if (index >= row_count) bad_index(i, int32_t(index), row_count);
+    const EncRow& row = rows[index];
+    // Exact range test: the tables guarantee offset + regular - 1 <= INT32_MAX.
+    const uint32_t v = uint32_t(symbols[i]) - uint32_t(row.offset);
+    if (v >= row.regular) return put_slow(ctx, x, i, index);
+    const EncSymbol& e = row.syms[v];
+    if (put_needs_word(x, e)) x = put_word(ctx, x);
+    return put_symbol(x, e);
+  };
+
   uint64_t x[kStates];
   for (uint64_t& s : x) s = kLower;
-  size_t i = count;
-  while (i % kStates) --i, enc.put(x[i % kStates], symbols[i], indexes[i], i);
-  while (i > 0) {
+  const size_t rest = count % kStates;
+#pragma GCC unroll 8
+  for (int k = kStates - 1; k >= 0; --k)
+    if (size_t(k) < rest) x[k] = step(x[k], count - rest + size_t(k));
+  for (size_t i = count - rest; i > 0;) {
     i -= kStates;
-    for (int k = kStates - 1; k >= 0; --k) enc.put(x[k], symbols[i + k], indexes[i + k], i + k);
+#pragma GCC unroll 8
+    for (int k = kStates - 1; k >= 0; --k) x[k] = step(x[k], i + size_t(k));
   }
-  WordSink& sink = enc.sink();
-  const int used = count < size_t(kStates) ? int(count) : kStates;
-  for (int k = used - 1; k >= 0; --k) {
+
+  WordSink& sink = ctx.sink;
+  const size_t used = count < size_t(kStates) ? count : size_t(kStates);
+#pragma GCC unroll 8
+  for (int k = kStates - 1; k >= 0; --k) {
+    if (size_t(k) >= used) continue;
     sink.push(uint32_t(x[k]));
     if (x[k] >> 32) sink.push(uint32_t(x[k] >> 32));
   }
@@ -201,24 +263,46 @@ void decode_symbols(const uint8_t* data, size_t size, const int32_t* indexes, si
     return;
   }
   if (size % 4) corrupted("length is not a multiple of 4 bytes");
-  WordSource source(data, size / 4);
-  Decoder dec(tables, source);
+  const size_t row_count = tables.rows.size();
+  const std::unique_ptr<uint16_t[]> lut(new uint16_t[tables.buckets]);
+  std::vector<DecRow> row_storage(row_count, DecRow{kDummyCdf, kDummyLut, 0, 0, kPrecision});
+  DecodeContext ctx{tables, row_storage.data(), lut.get(), WordSource(data, size / 4)};
+  const DecRow* rows = ctx.rows;
+
+  const auto step = [&](uint64_t& x, size_t i) {
+    const uint32_t index = uint32_t(indexes[i]);
+    if (index >= row_count) bad_index(i, int32_t(index), row_count);
+    const DecRow& row = rows[index];
+    const uint32_t s = get_symbol(ctx, x, row);
+    if (s < row.regular) {
+      symbols[i] = int32_t(row.offset + int64_t(s));
+    } else {
+      const Decoded d = get_slow(ctx, x, index);
+      x = d.x;
+      symbols[i] = d.value;
+    }
+  };
+
   uint64_t x[kStates];
-  const int used = count < size_t(kStates) ? int(count) : kStates;
-  for (int k = 0; k < kStates; ++k) {
+  const size_t used = count < size_t(kStates) ? count : size_t(kStates);
+  for (size_t k = 0; k < size_t(kStates); ++k) {
     x[k] = kLower;
     if (k >= used) continue;
-    x[k] = source.pop();
-    if (x[k] < kLower) x[k] = (x[k] << 32) | source.pop();
+    x[k] = ctx.source.pop();
+    if (x[k] < kLower) x[k] = (x[k] << 32) | ctx.source.pop();
     if (x[k] < kLower) corrupted("invalid initial state");
   }
-  size_t i = 0;
-  for (; i + kStates <= count; i += kStates)
-    for (int k = 0; k < kStates; ++k) symbols[i + k] = dec.get(x[k], indexes[i + k], i + k);
-  for (; i < count; ++i) symbols[i] = dec.get(x[i % kStates], indexes[i], i);
+  const size_t rest = count % kStates;
+  for (size_t i = 0; i < count - rest; i += kStates) {
+#pragma GCC unroll 8
+    for (int k = 0; k < kStates; ++k) step(x[k], i + size_t(k));
+  }
+#pragma GCC unroll 8
+  for (int k = 0; k < kStates; ++k)
+    if (size_t(k) < rest) step(x[k], count - rest + size_t(k));
   for (uint64_t s : x)
     if (s != kLower) corrupted("final state mismatch");
-  if (!source.exhausted_exactly()) corrupted("data length does not match the symbols");
+  if (!ctx.source.exhausted_exactly()) corrupted("data length does not match the symbols");
 }
 
 const Reciprocal* reciprocals() {

@@ -5,8 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #if defined(_MSC_VER)
 #include <intrin.h>
@@ -53,15 +54,22 @@ inline void store_le32(uint8_t* p, uint32_t w) {
 class WordSink {
  public:
   void push(uint32_t w) {
-    if (size_ == words_.size()) words_.resize(2 * words_.size() + 256);
+    if (size_ == capacity_) grow();
     words_[size_++] = w;
   }
   size_t size() const { return size_; }
   uint32_t operator[](size_t i) const { return words_[i]; }
 
  private:
-  std::vector<uint32_t> words_;
-  size_t size_ = 0;
+  void grow() {
+    capacity_ = 2 * capacity_ + 1024;
+    std::unique_ptr<uint32_t[]> bigger(new uint32_t[capacity_]);
+    std::copy(words_.get(), words_.get() + size_, bigger.get());
+    words_ = std::move(bigger);
+  }
+
+  std::unique_ptr<uint32_t[]> words_;
+  size_t size_ = 0, capacity_ = 0;
 };
 
 // Words read by the decoder; reading past the end yields zeros and sets `overrun`.
