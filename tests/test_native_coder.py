@@ -340,3 +340,20 @@ def test_decode_accepts_bytes_like():
     data = native.encode(symbols, indexes, *tables)
     for view in (bytearray(data), memoryview(data), np.frombuffer(data, np.uint8)):
         np.testing.assert_array_equal(native.decode(view, indexes, *tables), symbols)
+
+
+def test_concurrent_calls_from_threads():
+    """The coder releases the GIL; calls from several threads must not interfere."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tables = gaussian_tables()
+
+    def job(seed: int) -> bool:
+        rng = np.random.default_rng(seed)
+        indexes = rng.integers(0, 5, size=200_000).astype(np.int32)
+        symbols = np.round(rng.normal(size=200_000) * 3).astype(np.int32)
+        data = native.encode(symbols, indexes, *tables)
+        return np.array_equal(native.decode(data, indexes, *tables), symbols)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(job, range(8)))
