@@ -4,8 +4,8 @@
 // Probabilities: integer frequencies out of 2^kPrecision.
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
