@@ -1,0 +1,1 @@
+"""Training and evaluation data made here: natural-content clips and labelled synthetic video."""

@@ -1,0 +1,113 @@
+"""Natural-content training video: a virtual camera moving smoothly over a shipped photograph (`vnvc.data.images`).
+
+The camera follows a curved pan (a quadratic Bézier path of its centre), zooms and rotates slowly, and the clip's
+brightness drifts; the view always stays inside the photograph. Motion is set in output pixels per frame, so
+longer clips are not slower. Clip ``i`` of a dataset depends only on ``(seed, i)``: clips are reproducible and any
+process of a distributed run can make any clip on the fly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from vnvc.data.images import image_pool, level_for_scale, pyramid_level
+
+MAX_ANGLE = 0.2  # radians
+MAX_SPEED = 0.03  # camera speed, fraction of the larger output side per frame
+
+
+@dataclass(frozen=True)
+class CameraPath:
+    """Per frame: view centre ``(x, y)`` and scale (source pixels per output pixel) in the photograph's full-size
+    pixels, and rotation in radians."""
+
+    centres: np.ndarray  # (T, 2)
+    scales: np.ndarray  # (T,)
+    angles: np.ndarray  # (T,)
+
+
+def camera_path(frames: int, height: int, width: int, source_hw: tuple[int, int],
+                rng: np.random.Generator) -> CameraPath:
+    """A random smooth camera move whose ``height`` x ``width`` view stays inside a ``source_hw`` photograph."""
+    src_h, src_w = source_hw
+    t = np.arange(frames, dtype=np.float64)
+    angle0 = rng.uniform(-0.1, 0.1)
+    spin = rng.uniform(-0.006, 0.006)
+    angles = np.clip(angle0 + spin * t, -MAX_ANGLE, MAX_ANGLE)
+    c, s = math.cos(np.abs(angles).max()), math.sin(np.abs(angles).max())
+    fit = min(src_w / (width * c + height * s), src_h / (width * s + height * c))  # largest scale that fits
+    scales = fit * math.exp(rng.uniform(math.log(0.4), math.log(0.85))) * np.exp(rng.uniform(-0.01, 0.01) * t)
+    scales *= min(1.0, 0.95 * fit / scales.max())
+    half_x = scales.max() * (width * c + height * s) / 2
+    half_y = scales.max() * (width * s + height * c) / 2
+    low, high = np.array([half_x, half_y]), np.array([src_w - half_x, src_h - half_y])
+    start = rng.uniform(low, high)
+    heading = rng.uniform(0, 2 * math.pi)
+    direction = np.array([math.cos(heading), math.sin(heading)])
+    travel = rng.uniform(0, MAX_SPEED) * max(height, width) * scales[0] * max(frames - 1, 0)
+    end = np.clip(start + travel * direction, low, high)
+    bend = rng.uniform(-0.5, 0.5) * np.array([-direction[1], direction[0]]) * np.linalg.norm(end - start)
+    control = np.clip((start + end) / 2 + bend, low, high)
+    tau = (t / max(frames - 1, 1))[:, None]
+    centres = (1 - tau) ** 2 * start + 2 * tau * (1 - tau) * control + tau ** 2 * end
+    return CameraPath(centres, scales, angles)
+
+
+def path_to_affine(path: CameraPath, height: int, width: int, source_hw: tuple[int, int]) -> torch.Tensor:
+    """``affine_grid`` matrices ``(T, 2, 3)`` (``align_corners=False``) mapping the output view into the source."""
+    src_h, src_w = source_hw
+    cos, sin = np.cos(path.angles), np.sin(path.angles)
+    kx, ky = path.scales / (src_w / 2), path.scales / (src_h / 2)
+    rows = [
+        np.stack([kx * cos * width / 2, -kx * sin * height / 2, path.centres[:, 0] / (src_w / 2) - 1], 1),
+        np.stack([ky * sin * width / 2, ky * cos * height / 2, path.centres[:, 1] / (src_h / 2) - 1], 1),
+    ]
+    return torch.from_numpy(np.stack(rows, 1)).float()
+
+
+def render_clip(frames: int, height: int, width: int, rng: np.random.Generator,
+                image_index: int | None = None) -> torch.Tensor:
+    """A ``(frames, 3, height, width)`` clip in [0, 1] over pool image ``image_index`` (random when None)."""
+    if image_index is None:
+        image_index = int(rng.integers(len(image_pool())))
+    source_hw = tuple(image_pool()[image_index].shape[1:])
+    path = camera_path(frames, height, width, source_hw, rng)
+    source = pyramid_level(image_index, level_for_scale(image_index, float(path.scales.min())))
+    grid = F.affine_grid(path_to_affine(path, height, width, source_hw), [frames, 3, height, width],
+                         align_corners=False)
+    clip = F.grid_sample(source.expand(frames, -1, -1, -1), grid, mode="bilinear", padding_mode="border",
+                         align_corners=False)
+    gain = rng.uniform(0.85, 1.1) * (1 + rng.uniform(-0.01, 0.01) * torch.arange(frames, dtype=torch.float32))
+    balance = torch.from_numpy(rng.uniform(0.92, 1.08, size=3)).float()
+    clip = clip * gain[:, None, None, None] * balance[None, :, None, None]
+    if rng.random() < 0.5:
+        clip = clip.flip(-1)
+    return clip.clamp_(0, 1)
+
+
+class NaturalClipDataset(Dataset):
+    """``num_clips`` clips of ``frames`` frames, float32 ``(T, 3, H, W)`` in [0, 1], deterministic from ``seed``."""
+
+    def __init__(self, num_clips: int, frames: int, height: int, width: int, seed: int = 0):
+        if min(num_clips, frames, height, width) < 1:
+            raise ValueError("num_clips, frames, height and width must be positive")
+        self.num_clips, self.frames, self.height, self.width, self.seed = num_clips, frames, height, width, seed
+
+    def __len__(self) -> int:
+        return self.num_clips
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        if not 0 <= index < self.num_clips:
+            raise IndexError(f"clip {index} of a dataset of {self.num_clips}")
+        return render_clip(self.frames, self.height, self.width, np.random.default_rng([self.seed, index]))
+
+
+def clip_to_frames(clip: torch.Tensor) -> list[np.ndarray]:
+    """``(T, 3, H, W)`` float clip -> list of ``uint8`` ``(H, W, 3)`` frames (e.g. for ``vnvc.io.write_png_folder``)."""
+    return [frame.permute(1, 2, 0).mul(255).round().clamp(0, 255).byte().numpy() for frame in clip]
