@@ -62,13 +62,15 @@ class Trainer:
         self.cfg = cfg
         self.work_dir = Path(work_dir)
         self.ctx = distributed.setup(device)
+        data = cfg["data"]
+        self.seed = int(data.get("seed", 0))
         if cfg.get("init_from"):
             self.model = model_from_checkpoint(read_checkpoint(cfg["init_from"]), source=cfg["init_from"])
         else:
-            self.model = VideoCodec(load_codec_config(cfg["codec"]))
+            with torch.random.fork_rng():
+                torch.manual_seed(self.seed)  # every process starts from the same weights
+                self.model = VideoCodec(load_codec_config(cfg["codec"]))
         self.model.to(self.ctx.device)
-        data = cfg["data"]
-        self.seed = int(data.get("seed", 0))
         self.frames = max(int(s.get("frames", 2)) for s in cfg["stages"])
         self.dataset = NaturalClipDataset(_CLIP_POOL, self.frames, int(data["height"]), int(data["width"]), self.seed)
         self.batch_size = int(cfg.get("batch_size", 4))
@@ -113,13 +115,13 @@ class Trainer:
         clip, rates = self.batch(self.step)
         clip = clip[:, : int(stage.get("frames", 2))]
         optimizer = self.optimizer_for(index)
-        optimizer.zero_grad(set_to_none=True)
+        self.model.zero_grad(set_to_none=True)  # every parameter: no stale gradient survives a stage change
         losses = stage_loss(clip, rates)
-        aux = sum(m.aux_loss() for m in self.model.modules() if hasattr(m, "aux_loss"))
-        (losses["loss"] + aux).backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), float(self.cfg.get("clip_grad", 1.0)))
+        (losses["loss"] + losses["aux"]).backward()
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        torch.nn.utils.clip_grad_norm_(params, float(self.cfg.get("clip_grad", 1.0)))
         optimizer.step()
-        return {k: float(v) for k, v in losses.items()} | {"aux": float(aux)}
+        return {k: float(v.detach()) for k, v in losses.items()}
 
     # --- checkpoints ------------------------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:

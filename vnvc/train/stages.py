@@ -50,6 +50,12 @@ class StageLoss(nn.Module):
         self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
 
     def forward(self, clip: torch.Tensor, rates: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The stage's losses plus `aux`, the quantile fit of every factorized prior (inside forward for DDP)."""
+        losses = self._stage_losses(clip, rates)
+        losses["aux"] = sum(m.aux_loss() for m in self.model.modules() if hasattr(m, "aux_loss"))
+        return losses
+
+    def _stage_losses(self, clip: torch.Tensor, rates: torch.Tensor) -> dict[str, torch.Tensor]:
         lambdas = self.lambdas[rates]
         if self.stage == "intra":
             return rd_loss(self.model.forward_intra(clip[:, 0], rates), clip[:, 0], lambdas)
