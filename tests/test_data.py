@@ -1,0 +1,215 @@
+"""vnvc.data: natural training clips, labelled synthetic video and its files, the bundled samples."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from pycocotools import mask as mask_utils
+from pycocotools.coco import COCO
+
+from vnvc.data import CLASSES, NaturalClipDataset, generate_dataset, render_video
+from vnvc.data.images import image_pool
+from vnvc.data.natural import camera_path
+from vnvc.data.synthetic import MIN_VISIBLE_AREA
+from vnvc.errors import InputError
+from vnvc.io import list_png_frames, load_dataset_config, read_png
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycocotools")  # numpy 2 copy= notice
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+# --- natural clips -------------------------------------------------------------------------------------------------
+
+def test_natural_clips_are_deterministic_with_shape_and_range():
+    clips = NaturalClipDataset(3, 4, 33, 47, seed=5)
+    again = NaturalClipDataset(3, 4, 33, 47, seed=5)
+    other = NaturalClipDataset(3, 4, 33, 47, seed=6)
+    assert len(clips) == 3
+    for i in range(3):
+        clip = clips[i]
+        assert clip.shape == (4, 3, 33, 47) and clip.dtype == torch.float32
+        assert 0 <= clip.min() and clip.max() <= 1
+        assert torch.equal(clip, again[i])
+        assert not torch.equal(clip, other[i])
+    assert NaturalClipDataset(1, 1, 16, 16)[0].shape == (1, 3, 16, 16)
+    with pytest.raises(IndexError):
+        clips[3]
+    with pytest.raises(ValueError):
+        NaturalClipDataset(1, 0, 16, 16)
+
+
+def test_natural_motion_is_smooth():
+    clips = [NaturalClipDataset(8, 6, 48, 64, seed=1)[i] for i in range(8)]
+    consecutive = np.mean([(c[1:] - c[:-1]).abs().mean().item() for c in clips])
+    unrelated = np.mean([(clips[i][0] - clips[i - 1][0]).abs().mean().item() for i in range(8)])
+    assert consecutive < 0.4 * unrelated
+    for clip in clips:  # no frame jumps: the largest step is close to the typical one
+        steps = (clip[1:] - clip[:-1]).abs().mean(dim=(1, 2, 3))
+        assert steps.max() <= 2.5 * steps.mean() + 0.01
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_camera_view_stays_inside_the_photograph(seed):
+    rng = np.random.default_rng(seed)
+    source = image_pool()[seed % len(image_pool())]
+    src_h, src_w = source.shape[1:]
+    height, width, frames = (90, 160, 30) if seed % 2 else (160, 90, 5)
+    path = camera_path(frames, height, width, (src_h, src_w), rng)
+    for (cx, cy), scale, angle in zip(path.centres, path.scales, path.angles):
+        for ox, oy in ((-1, -1), (-1, 1), (1, -1), (1, 1)):
+            x, y = ox * width / 2 * scale, oy * height / 2 * scale
+            px = cx + math.cos(angle) * x - math.sin(angle) * y
+            py = cy + math.sin(angle) * x + math.cos(angle) * y
+            assert -1e-6 <= px <= src_w + 1e-6 and -1e-6 <= py <= src_h + 1e-6
+
+
+# --- synthetic video -----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def videos():
+    return [render_video(10, 64, 80, np.random.default_rng([3, i])) for i in range(6)]
+
+
+def test_synthetic_video_is_deterministic(videos):
+    again = render_video(10, 64, 80, np.random.default_rng([3, 0]))
+    assert np.array_equal(again.frames, videos[0].frames) and np.array_equal(again.labels, videos[0].labels)
+    assert videos[0].frames.shape == (10, 64, 80, 3) and videos[0].frames.dtype == np.uint8
+
+
+def test_masks_boxes_and_areas_are_exact(videos):
+    for video in videos:
+        for t, instances in enumerate(video.instances):
+            cover = np.zeros(video.labels.shape[1:], dtype=int)
+            for inst in instances:
+                cover += inst.mask
+                label = int(video.labels[t][inst.mask][0])
+                assert np.array_equal(video.labels[t] == label, inst.mask)  # the object's whole visible part
+                assert video.objects[label - 1].category == inst.category
+                rle = mask_utils.encode(np.asfortranarray(inst.mask.astype(np.uint8)))
+                assert mask_utils.toBbox(rle).tolist() == list(inst.bbox)
+                assert inst.area == inst.mask.sum() == mask_utils.area(rle) >= MIN_VISIBLE_AREA
+                assert 0 < inst.visibility <= 1
+            assert cover.max() <= 1  # one instance per pixel
+
+
+def test_track_ids_are_consistent_and_objects_enter_leave_and_occlude(videos):
+    entered = left = occluded = False
+    for video in videos:
+        frames = len(video.instances)
+        seen: dict[int, tuple[int, np.ndarray]] = {}  # track id -> (category, frames present)
+        for t, instances in enumerate(video.instances):
+            ids = [inst.track_id for inst in instances]
+            assert len(ids) == len(set(ids))
+            for inst in instances:
+                category, present = seen.setdefault(inst.track_id, (inst.category, np.zeros(frames, bool)))
+                assert category == inst.category
+                present[t] = True
+                seen[inst.track_id] = (category, present)
+                x, y, w, h = inst.bbox
+                inside = x > 0 and y > 0 and x + w < 80 and y + h < 64
+                occluded |= inside and inst.visibility < 0.9
+        assert sorted(seen) == list(range(1, len(seen) + 1))
+        for _, present in seen.values():
+            first, last = np.flatnonzero(present)[[0, -1]]
+            entered |= first > 0
+            left |= last < frames - 1
+    assert entered and left and occluded
+
+
+def test_same_track_is_the_same_object(videos):
+    for video in videos:
+        owner: dict[int, int] = {}
+        for t, instances in enumerate(video.instances):
+            for inst in instances:
+                label = int(video.labels[t][inst.mask][0])
+                assert owner.setdefault(inst.track_id, label) == label
+
+
+# --- files ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synthetic")
+    ann = generate_dataset(root, "val", 2, 6, 48, 64, seed=7)
+    generate_dataset(root, "train", 1, 6, 48, 64, seed=7)
+    return root, ann
+
+
+def test_coco_json_has_video_fields_and_exact_labels(dataset):
+    root, ann = dataset
+    assert ann == root / "annotations" / "val.json"
+    coco = COCO(str(ann))
+    assert [c["name"] for c in coco.dataset["categories"]] == list(CLASSES)
+    assert [v["name"] for v in coco.dataset["videos"]] == ["vid0000", "vid0001"]
+    for video in coco.dataset["videos"]:
+        images = [im for im in coco.dataset["images"] if im["video_id"] == video["id"]]
+        assert [im["frame_id"] for im in images] == list(range(6))
+        assert images[0]["file_name"] == f"val/{video['name']}/img1/im00001.png"
+        for image in images:
+            assert (image["width"], image["height"]) == (64, 48)
+            assert read_png(root / image["file_name"]).shape == (48, 64, 3)
+    instance_ids = set()
+    for ann_ in coco.dataset["annotations"]:
+        assert ann_["instance_id"] > 0 and ann_["iscrowd"] == 0
+        mask = coco.annToMask(ann_)
+        assert mask.sum() == ann_["area"]
+        assert mask_utils.toBbox(ann_["segmentation"]).tolist() == ann_["bbox"]
+        instance_ids.add((ann_["video_id"], ann_["instance_id"]))
+    assert len({i for _, i in instance_ids}) == len(instance_ids)  # instance ids are unique across videos
+
+
+def test_mot_gt_matches_coco(dataset):
+    root, ann = dataset
+    coco = json.loads(ann.read_text())
+    for video in coco["videos"]:
+        gt = np.loadtxt(root / "val" / video["name"] / "gt" / "gt.txt", delimiter=",", ndmin=2)
+        assert gt.shape[1] == 9 and (gt[:, 6] == 1).all()
+        frame_of = {im["id"]: im["frame_id"] for im in coco["images"] if im["video_id"] == video["id"]}
+        rows = sorted((frame_of[a["image_id"]] + 1, *a["bbox"], a["category_id"])
+                      for a in coco["annotations"] if a["video_id"] == video["id"])
+        assert sorted(tuple(int(v) for v in row[[0, 2, 3, 4, 5, 7]]) for row in gt) == rows
+        assert "imDir=img1" in (root / "val" / video["name"] / "seqinfo.ini").read_text()
+
+
+def test_dataset_config_and_splits(dataset):
+    root, _ = dataset
+    specs = {(s.dataset, s.name): s for s in load_dataset_config(root / "dataset_config.json")}
+    assert set(specs) == {("SYNTH_val", "vid0000/img1"), ("SYNTH_val", "vid0001/img1"),
+                          ("SYNTH_train", "vid0000/img1")}
+    spec = specs["SYNTH_val", "vid0000/img1"]
+    assert (spec.frames, spec.intra_period, spec.width, spec.height) == (6, 6, 64, 48)
+    val, train = (read_png(root / split / "vid0000/img1/im00001.png") for split in ("val", "train"))
+    assert not np.array_equal(val, train)
+    with pytest.raises(InputError):
+        generate_dataset(root, "val", 1, 2, 16, 16)
+
+
+# --- bundled samples -----------------------------------------------------------------------------------------------
+
+def test_samples_are_up_to_date(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "scripts" / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.make_samples(tmp_path)
+    fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    bundled = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*") if p.is_file())
+    assert fresh == bundled, "samples/ is out of date: run python scripts/make_samples.py"
+    assert sum((SAMPLES / p).stat().st_size for p in bundled) < 3 * 2 ** 20
+    for path in fresh:
+        if path.suffix == ".png":
+            # Same platform: identical files. Elsewhere float rounding may move a pixel value by one.
+            new, old = read_png(tmp_path / path).astype(int), read_png(SAMPLES / path).astype(int)
+            assert np.abs(new - old).max() <= 1 and (new != old).mean() < 1e-3, path
+        else:
+            assert (tmp_path / path).read_bytes() == (SAMPLES / path).read_bytes(), path
+    assert len(list_png_frames(SAMPLES / "natural" / "clip0")) == 8
+    assert [s.name for s in load_dataset_config(SAMPLES / "dataset_config.json")] == ["clip0", "vid0000/img1",
+                                                                                      "vid0001/img1"]
