@@ -60,20 +60,25 @@ def read_meta(directory: str | Path) -> dict[str, Any]:
 
 
 def videos_from_coco(ann_file: str | Path) -> dict[str, list[str]]:
-    """Frames per video of a COCO-VID annotation file (``videos``, images with ``video_id``/``frame_id``), in order.
+    """Frames per video of a COCO-VID annotation file (images with ``video_id``/``frame_id``), in frame order.
 
-    Keys are video names (the ``videos`` entry's ``name``, else the id); values are image ``file_name``s.
-    Images without a video form one video each.
+    Keys are the videos' frame folders (``train/vid0000/img1``): unlike video names they are unique across splits.
+    Values are image ``file_name``s. An image without a video is a video of its own, keyed by its file name.
     """
     data = json.loads(Path(ann_file).read_text())
-    names = {v["id"]: str(v.get("name", v["id"])) for v in data.get("videos", [])}
     frames: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    folders: dict[str, set[int]] = defaultdict(set)
     for image in data["images"]:
+        name = image["file_name"]
         if "video_id" in image:
-            video = names.get(image["video_id"], str(image["video_id"]))
-            frames[video].append((image.get("frame_id", 0), image["file_name"]))
+            key = Path(name).parent.as_posix()
+            folders[key].add(image["video_id"])
+            frames[key].append((image.get("frame_id", 0), name))
         else:
-            frames[image["file_name"]].append((0, image["file_name"]))
+            frames[name].append((0, name))
+    shared = [key for key, ids in folders.items() if len(ids) > 1]
+    if shared:
+        raise ValueError(f"{ann_file}: videos {sorted(folders[shared[0]])} share the frame folder {shared[0]}")
     return {video: [name for _, name in sorted(items)] for video, items in frames.items()}
 
 

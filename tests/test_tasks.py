@@ -22,51 +22,22 @@ from tasks.config import load_task_config
 from tasks.feature_cache import (CACHE_META, FORMAT, build_feature_cache, cache_dir, feature_file, main, read_meta,
                                  videos_from_coco, videos_from_folders)
 from vnvc.codec import Encoder
+from vnvc.data import CLASSES, generate_dataset
 from vnvc.zoo import load_model
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs" / "tasks"
-CLASSES = Config.fromfile(str(CONFIGS / "_base_" / "synthetic.py")).metainfo["classes"]
 CHANNELS = 8  # the tiny configs' feature channels
 HEIGHT, WIDTH = 72, 104  # not multiples of 32: padding and cropping are exercised
 
 register_all_modules()
 
 
-def make_video_set(root: Path, videos: int = 2, frames: int = 4, seed: int = 0) -> None:
-    """Rectangles of each class moving over a noise background, as COCO-VID (`<video>/img1/000001.png`)."""
-    rng = np.random.default_rng(seed)
-    images, annotations = [], []
-    for v in range(videos):
-        objects = [dict(label=k % len(CLASSES), instance=10 * v + k + 1, xy=rng.uniform(4, 40, 2),
-                        v=rng.uniform(-4, 4, 2), wh=rng.uniform(18, 30, 2), color=rng.integers(0, 256, 3))
-                   for k in range(3)]
-        for t in range(frames):
-            frame = rng.integers(0, 60, (HEIGHT, WIDTH, 3), dtype=np.uint8)
-            file_name = f"vid{v}/img1/{t + 1:06d}.png"
-            images.append(dict(id=len(images) + 1, file_name=file_name, height=HEIGHT, width=WIDTH,
-                               video_id=v + 1, frame_id=t))
-            for obj in objects:
-                x, y = np.clip(obj["xy"] + t * obj["v"], 0, [WIDTH - obj["wh"][0], HEIGHT - obj["wh"][1]]).round()
-                w, h = obj["wh"].round()
-                frame[int(y):int(y + h), int(x):int(x + w)] = obj["color"]
-                annotations.append(dict(
-                    id=len(annotations) + 1, image_id=len(images), category_id=obj["label"] + 1,
-                    instance_id=obj["instance"], bbox=[x, y, w, h], area=w * h, iscrowd=0,
-                    segmentation=[[x, y, x + w, y, x + w, y + h, x, y + h]]))
-            (root / file_name).parent.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(frame).save(root / file_name)
-    coco = dict(videos=[dict(id=v + 1, name=f"vid{v}") for v in range(videos)], images=images,
-                annotations=annotations, categories=[dict(id=i + 1, name=c) for i, c in enumerate(CLASSES)])
-    (root / "annotations").mkdir()
-    for split in ("train", "val"):
-        (root / "annotations" / f"{split}.json").write_text(json.dumps(coco))
-
-
 def write_feature_cache(data_root: Path, cache_root: Path) -> Path:
     """A cache as `tasks.feature_cache` lays it out, with features made from the frames (no codec needed)."""
     directory = cache_dir(cache_root, bytes(range(8)), 2)
     rng = np.random.default_rng(1)
-    videos = videos_from_coco(data_root / "annotations" / "val.json")
+    videos = {**videos_from_coco(data_root / "annotations" / "train.json"),
+              **videos_from_coco(data_root / "annotations" / "val.json")}
     for files in videos.values():
         for file in files:
             pixels = np.asarray(Image.open(data_root / file), dtype=np.float32).transpose(2, 0, 1) / 255
@@ -81,7 +52,8 @@ def write_feature_cache(data_root: Path, cache_root: Path) -> Path:
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("synthetic")
-    make_video_set(root)
+    for split in ("train", "val"):
+        generate_dataset(root, split, num_videos=2, frames=4, height=HEIGHT, width=WIDTH)
     return root, write_feature_cache(root, tmp_path_factory.mktemp("cache"))
 
 
@@ -106,6 +78,7 @@ def test_every_task_config_builds_its_model_and_data(name, dataset):
     assert cfg.val_dataloader.dataset.data_root == f"{dataset[0]}/"
     assert "tasks" in cfg.custom_imports.imports and not cfg.load_from
     assert "Pretrained" not in str(cfg.model)  # nothing can be downloaded
+    assert tuple(cfg.metainfo.classes) == CLASSES  # the synthetic generator's classes
     model = MODELS.build(cfg.model)
     backbone = (model.detector if hasattr(model, "detector") else model).backbone
     if name.endswith(("feature", "retinanet")):
@@ -143,7 +116,7 @@ def test_feature_backbone_options():
 
 def test_load_decoded_feature_through_mmdet_pipeline(dataset):
     data_root, features = dataset
-    frame = data_root / "vid1/img1/000002.png"
+    frame = data_root / "val/vid0001/img1/im00002.png"
     load = dict(type="LoadDecodedFeature", cache_dir=str(features), img_root=str(data_root))
     pipeline = Compose([
         load,
@@ -175,7 +148,7 @@ def test_load_decoded_feature_through_mmdet_pipeline(dataset):
     assert torch.equal(batch["inputs"][0, :, :h, :w], inputs)  # no normalisation, no channel swap
 
     with pytest.raises(FileNotFoundError, match="no decoded feature"):
-        pipeline(dict(img_path=str(data_root / "vid1/img1/000009.png"), img_id=0))
+        pipeline(dict(img_path=str(data_root / "val/vid0001/img1/im00009.png"), img_id=0))
     with pytest.raises(ValueError, match="expected"):
         Compose([load])(dict(img_path=str(frame), img_id=0, height=HEIGHT + 1, width=WIDTH))
     with pytest.raises(FileNotFoundError, match="tasks.feature_cache"):

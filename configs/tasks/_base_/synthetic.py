@@ -1,4 +1,5 @@
-# Labelled synthetic video (vnvc.data.synthetic, samples/synthetic/): COCO-VID json with video and instance ids.
+# Labelled synthetic video (vnvc.data.generate_dataset, samples/synthetic/): COCO-VID json with video and instance
+# ids in annotations/<split>.json, frames at <split>/<video>/img1/im00001.png under the root.
 # Paths come from the environment so that scripts and tests can point the same configs at other copies:
 #   VNVC_TASK_DATA      dataset root (ends with /)
 #   VNVC_FEATURE_CACHE  one decoded-feature cache folder <cache_root>/<checkpoint>/rate<r> (tasks.feature_cache)
@@ -8,7 +9,7 @@ img_prefix = ''
 img_root = data_root + img_prefix
 train_ann = 'annotations/train.json'
 val_ann = 'annotations/val.json'
-metainfo = dict(classes=('square', 'disk'))
+metainfo = dict(classes=('disc', 'square', 'triangle', 'cross', 'ellipse'))  # vnvc.data.CLASSES
 backend_args = None
 
 # The first step of every pipeline: frames (pixel baselines) or decoded features F̂t.
