@@ -5,7 +5,7 @@ A training config (mmengine python file) names the codec architecture, the data,
     codec = "small"                     # configs/codec/<name>.py, or a path
     init_from = None                    # checkpoint to fine-tune from
     data = dict(height=256, width=256, frames=5, seed=0)
-    batch_size = 4                      # per process
+    batch_size = 4                      # per process; a stage may set its own
     stages = [dict(stage="intra", steps=2000, lr=1e-4), dict(stage="cascade", steps=500, lr=1e-5, frames=4)]
     log_interval = 10
     checkpoint_interval = 200
@@ -47,6 +47,9 @@ def load_train_config(path: str | Path) -> dict[str, Any]:
     for key in ("codec", "data", "stages"):
         if key not in cfg:
             raise ConfigError(f"training config {path}: missing `{key}`")
+    size = (cfg["data"].get("height"), cfg["data"].get("width"))
+    if not all(isinstance(v, int) and v > 0 and v % 64 == 0 for v in size):
+        raise ConfigError(f"training config {path}: data height and width must be positive multiples of 64, got {size}")
     for i, stage in enumerate(cfg["stages"]):
         if stage.get("stage") not in STAGES:
             raise ConfigError(f"training config {path}: stage {i} is {stage.get('stage')!r}; stages are {STAGES}")
@@ -101,18 +104,18 @@ class Trainer:
         return self._optimizer
 
     # --- one step -------------------------------------------------------------------------------------------
-    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def batch(self, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Clips and rate points of this process's share of `step`, from (seed, step, rank) alone."""
-        first = (step * self.ctx.world_size + self.ctx.rank) * self.batch_size
-        clip = torch.stack([self.dataset[(first + i) % _CLIP_POOL] for i in range(self.batch_size)])
+        first = (step * self.ctx.world_size + self.ctx.rank) * batch_size
+        clip = torch.stack([self.dataset[(first + i) % _CLIP_POOL] for i in range(batch_size)])
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + first)
-        rates = torch.randint(self.model.num_rates, (self.batch_size,), generator=generator)
+        rates = torch.randint(self.model.num_rates, (batch_size,), generator=generator)
         return clip.to(self.ctx.device), rates.to(self.ctx.device)
 
     def train_step(self, stage_loss: torch.nn.Module, index: int) -> dict[str, float]:
         stage = self.cfg["stages"][index]
         torch.manual_seed(self.seed * 1_000_003 + self.step * 7919 + self.ctx.rank)  # quantization noise
-        clip, rates = self.batch(self.step)
+        clip, rates = self.batch(self.step, int(stage.get("batch_size", self.batch_size)))
         clip = clip[:, : int(stage.get("frames", 2))]
         optimizer = self.optimizer_for(index)
         self.model.zero_grad(set_to_none=True)  # every parameter: no stale gradient survives a stage change
