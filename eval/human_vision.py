@@ -65,7 +65,7 @@ def evaluate_vnvc(model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir:
     stream = encode_stream(encoder.header(seq.width, seq.height, len(records)), records)
     if stream_dir is not None:
         stream_dir.mkdir(parents=True, exist_ok=True)
-        (stream_dir / f"{seq.name}_rate{rate:g}.vnvc").write_bytes(stream)
+        (stream_dir / f"{seq.name.replace('/', '_')}_rate{rate:g}.vnvc").write_bytes(stream)
 
     decode_times, psnrs, psnr_ys, msssims = [], [], [], []
     start = time.perf_counter()
