@@ -1,16 +1,16 @@
-# The shipped `small` model's curriculum (the DCVC-TCM stages), sized for a 2-core CPU in about 90 minutes.
+# The shipped `small` model's curriculum (the DCVC-TCM stages), sized for a shared 2-core CPU in about 75 minutes.
 # Longer runs on a GPU: raise the steps, then `vnvc train configs/train/small.py --resume --device cuda`.
 codec = "small"
 init_from = None
 data = dict(height=128, width=128, frames=4, seed=2026)
 batch_size = 8
 stages = [
-    dict(stage="intra", steps=1200, lr=5e-4),
-    dict(stage="inter_motion", batch_size=4, steps=150, lr=5e-4),
-    dict(stage="inter_reconstruction", batch_size=4, steps=150, lr=5e-4),
-    dict(stage="inter_contextual", batch_size=4, steps=150, lr=3e-4),
-    dict(stage="inter_all", batch_size=4, steps=300, lr=2e-4),
-    dict(stage="cascade", batch_size=2, steps=100, lr=5e-5, frames=4),
+    dict(stage="intra", steps=500, lr=5e-4),
+    dict(stage="inter_motion", batch_size=4, steps=80, lr=5e-4),
+    dict(stage="inter_reconstruction", batch_size=4, steps=80, lr=5e-4),
+    dict(stage="inter_contextual", batch_size=4, steps=80, lr=3e-4),
+    dict(stage="inter_all", batch_size=4, steps=160, lr=2e-4),
+    dict(stage="cascade", batch_size=2, steps=60, lr=5e-5, frames=4),
 ]
 log_interval = 10
 checkpoint_interval = 50
