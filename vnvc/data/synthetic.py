@@ -141,6 +141,8 @@ class Instance:
 
 @dataclass
 class SyntheticVideo:
+    """A rendered video with its exact labels."""
+
     frames: np.ndarray  # uint8 (T, H, W, 3)
     labels: np.ndarray  # int16 (T, H, W): 0 background, k the k-th object of `objects`
     objects: list[SceneObject]
