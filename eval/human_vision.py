@@ -72,7 +72,7 @@ def evaluate_vnvc(model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir:
     for frame, original in zip(Decoder(model).decode(stream, until="pixels"), originals):
         decode_times.append(time.perf_counter() - start)
         decoded = tensor_to_frame(frame.pixels)
-        psnrs.append(psnr(original, decoded, max_val=255))
+        psnrs.append(psnr(original, decoded))
         psnr_ys.append(psnr_y(original, decoded))
         msssims.append(ms_ssim(original, decoded))
         start = time.perf_counter()

@@ -51,7 +51,7 @@ def main() -> None:
         rows.append({
             "rate": rate, "bpp": stats.bpp, "bytes": stats.stream_bytes,
             "estimate_overhead_pct": 100 * (8 * sum(stats.frame_bytes) / stats.estimated_bits - 1),
-            "psnr": float(np.mean([psnr(a, b, max_val=255) for a, b in zip(source, pixels)])),
+            "psnr": float(np.mean([psnr(a, b) for a, b in zip(source, pixels)])),
             "msssim": float(np.mean([ms_ssim(a, b) for a, b in zip(source, pixels)])),
             "decode_to_features_s": feature_seconds, "decode_to_pixels_s": pixel_seconds,
             "feature_shape": list(features[0].feature.shape),
