@@ -38,6 +38,7 @@ def test_dcvc_style_json(tmp_path, dataset_config):
     assert len(r["frame_bpp"]) == len(r["frame_psnr"]) == len(r["frame_encode_time"]) == 3
     assert r["ave_all_frame_bpp"] == pytest.approx(sum(r["frame_bpp"]) / 3)
     assert r["ave_p_frame_bpp"] == pytest.approx(r["ave_p_frame_bpp_mv"] + r["ave_p_frame_bpp_residual"])
+    assert abs(r["ave_all_frame_psnr"] - r["ave_all_frame_psnr_y"]) < 10  # both on the same 8-bit scale
     stream = tmp_path / "streams" / "Moving_80x48_30_rate3.vnvc"
     assert stream.stat().st_size == r["stream_bytes"]
     assert points["rate0"]["ave_all_frame_bpp"] < r["ave_all_frame_bpp"]
