@@ -6,7 +6,7 @@ column/row and cropped back after decoding. The produced stream is decoded with 
 RGB with ``yuv420_to_rgb`` and measured against the original frames at their original size with ``vnvc.metrics``.
 
 Rate is the sum of the coded packets (parameter sets included in the first frame). SEI NAL units of H.264/HEVC
-(the encoder's version and option strings, ~0.7-2 kB) are dropped before measuring and decoding, as FFmpeg's
+(the encoder's version and option strings, ~0.5-2 kB) are dropped before measuring and decoding, as FFmpeg's
 ``filter_units=remove_types=...`` bitstream filter would.
 
     python eval/anchors.py VIDEO --codecs x264 x265 --qps 22 27 32 37 --intra-period 32 --output anchors.csv
