@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-stream", type=Path, default=None, help="also keep the .vnvc files in this folder")
     parser.add_argument("--anchors", nargs="*", default=[], help="classic codecs to run: x264 x265 svtav1")
     parser.add_argument("--anchor-qps", type=int, nargs="+", default=[22, 27, 32, 37])
-    parser.add_argument("--anchor-preset", default="medium")
+    parser.add_argument("--anchor-preset", default=None, help="encoder preset (default: each codec's own)")
     args = parser.parse_args(argv)
     try:
         results = run(args)
