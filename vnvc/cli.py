@@ -69,6 +69,13 @@ def _train(args: argparse.Namespace) -> None:
     train_from_config(args.config, work_dir=args.work_dir, resume=args.resume, device=args.device)
 
 
+def _fail(message: str) -> int:
+    """One line on stderr; undecodable bytes of file names are shown as escapes instead of crashing the print."""
+    line = f"vnvc: {message}".encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    print(line.replace("\n", " "), file=sys.stderr)
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vnvc", description="Neural video coding for people and machines (VNVC).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,11 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.run(args)
     except VnvcError as exc:
-        print(f"vnvc: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     except OSError as exc:
-        print(f"vnvc: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return 2
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
     except KeyboardInterrupt:
         print("vnvc: interrupted", file=sys.stderr)
         return 130
