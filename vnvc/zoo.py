@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +27,26 @@ class ShippedModel:
     provenance: str
 
 
-SHIPPED: dict[str, ShippedModel] = {}
 DEFAULT = "small"
+
+
+def shipped_models() -> dict[str, ShippedModel]:
+    """The registry `checkpoints/zoo.json`: name -> file, sha256 and provenance."""
+    registry = CHECKPOINT_DIR / "zoo.json"
+    if not registry.is_file():
+        return {}
+    return {name: ShippedModel(**entry) for name, entry in json.loads(registry.read_text()).items()}
+
+
+def register_shipped(name: str, path: str | Path, provenance: str) -> ShippedModel:
+    """Record a checkpoint file in `checkpoints/` under `name` (used when a new model is shipped)."""
+    path = Path(path)
+    if path.parent.resolve() != CHECKPOINT_DIR.resolve():
+        raise CheckpointError(f"{path}: shipped checkpoints live in {CHECKPOINT_DIR}")
+    entries = {n: vars(m) for n, m in shipped_models().items()}
+    entries[name] = {"file": path.name, "sha256": file_sha256(path), "provenance": provenance}
+    (CHECKPOINT_DIR / "zoo.json").write_text(json.dumps(entries, indent=2) + "\n")
+    return ShippedModel(**entries[name])
 
 
 def save_checkpoint(model: VideoCodec, path: str | Path, meta: dict[str, Any] | None = None) -> None:
@@ -95,8 +114,9 @@ def load_model(name_or_path: str | Path = DEFAULT) -> VideoCodec:
             model = VideoCodec(load_codec_config(spec.removeprefix("config:"))).eval()
         model.update()
         return model
-    if spec in SHIPPED:
-        shipped = SHIPPED[spec]
+    shipped_registry = shipped_models()
+    if spec in shipped_registry:
+        shipped = shipped_registry[spec]
         path = CHECKPOINT_DIR / shipped.file
         if not path.is_file():
             raise CheckpointError(f"shipped model {spec!r} is missing its file {path}")
@@ -105,5 +125,5 @@ def load_model(name_or_path: str | Path = DEFAULT) -> VideoCodec:
     elif Path(spec).suffix or os.sep in spec:
         path = Path(spec)
     else:
-        raise CheckpointError(f"unknown model {spec!r}; shipped models: {sorted(SHIPPED) or 'none'}")
+        raise CheckpointError(f"unknown model {spec!r}; shipped models: {sorted(shipped_registry) or 'none'}")
     return model_from_checkpoint(read_checkpoint(path), source=str(path))

@@ -56,24 +56,44 @@ def round_symbols(values: torch.Tensor) -> torch.Tensor:
 
 
 class EntropyModel(nn.Module):
-    """Base of the entropy models: CDF tables as buffers (`update()` fills them) and native coding."""
+    """Base of the entropy models: CDF tables as buffers (`update()` fills them) and native coding.
+
+    The tables are stored packed — each row's `cdf_lengths[t]` values one after another — so a checkpoint holds
+    no padding; the padded (T, L) array the coder reads is rebuilt on demand.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self.register_buffer("_cdfs", torch.zeros(0, 0, dtype=torch.int32))
+        self.register_buffer("_cdf_values", torch.zeros(0, dtype=torch.int32))
         self.register_buffer("_cdf_lengths", torch.zeros(0, dtype=torch.int32))
         self.register_buffer("_offsets", torch.zeros(0, dtype=torch.int32))
+        self._padded: np.ndarray | None = None
 
     def _set_tables(self, cdfs: torch.Tensor, lengths: torch.Tensor, offsets: torch.Tensor) -> None:
-        device = self._cdfs.device
-        self._cdfs = cdfs.to(device=device, dtype=torch.int32).contiguous()
+        device = self._cdf_values.device
+        lengths = lengths.to(torch.int64)
+        used = torch.arange(cdfs.shape[1])[None, :] < lengths[:, None]
+        self._cdf_values = cdfs[used].to(device=device, dtype=torch.int32).contiguous()
         self._cdf_lengths = lengths.to(device=device, dtype=torch.int32).contiguous()
         self._offsets = offsets.to(device=device, dtype=torch.int32).contiguous()
+        self._padded = None
+
+    @property
+    def _cdfs(self) -> torch.Tensor:
+        """The tables padded with zeros to one width, int32 (T, L)."""
+        if self._padded is None:
+            lengths = self._cdf_lengths.cpu().to(torch.int64)
+            width = int(lengths.max()) if lengths.numel() else 0
+            padded = torch.zeros(lengths.numel(), width, dtype=torch.int32)
+            padded[torch.arange(width)[None, :] < lengths[:, None]] = self._cdf_values.cpu()
+            self._padded = padded.numpy()
+        return torch.from_numpy(self._padded)
 
     def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self._cdfs.numel() == 0:
+        if self._cdf_lengths.numel() == 0:
             raise RuntimeError(f"{type(self).__name__}: CDF tables are not built; call update() first")
-        return tuple(t.detach().cpu().numpy() for t in (self._cdfs, self._cdf_lengths, self._offsets))
+        cdfs = self._cdfs.numpy()
+        return cdfs, *(t.detach().cpu().numpy() for t in (self._cdf_lengths, self._offsets))
 
     def _encode(self, symbols: torch.Tensor, indexes: torch.Tensor) -> bytes:
         tables = self._tables()
@@ -86,10 +106,11 @@ class EntropyModel(nn.Module):
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: Any, **kwargs: Any) -> None:
         # Tables change size with update(): take the stored shapes before the default loading copies values.
-        for name in ("_cdfs", "_cdf_lengths", "_offsets"):
+        for name in ("_cdf_values", "_cdf_lengths", "_offsets"):
             stored = state_dict.get(prefix + name)
             if stored is not None:
                 setattr(self, name, torch.empty_like(stored, device=getattr(self, name).device))
+        self._padded = None
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 

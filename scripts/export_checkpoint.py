@@ -1,0 +1,43 @@
+"""Ship a trained model: copy a training checkpoint without its optimizer state into checkpoints/, check the size
+limit, and record it in checkpoints/zoo.json with its sha256 and provenance.
+
+    python scripts/export_checkpoint.py runs/small/last.pth --name small
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from vnvc.zoo import CHECKPOINT_DIR, model_from_checkpoint, read_checkpoint, register_shipped, save_checkpoint
+
+MAX_BYTES = 16 * 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--note", default="", help="free text added to the provenance (machine, data, time)")
+    args = parser.parse_args()
+    payload = read_checkpoint(args.checkpoint)
+    meta = {k: v for k, v in payload["meta"].items() if k != "train_state"}
+    model = model_from_checkpoint(payload, source=str(args.checkpoint))
+    model.update()
+    target = CHECKPOINT_DIR / f"{args.name}.pth"
+    save_checkpoint(model, target, meta)
+    size = target.stat().st_size
+    if size > MAX_BYTES:
+        target.unlink()
+        raise SystemExit(f"{target}: {size} bytes is over the {MAX_BYTES}-byte limit for shipped files")
+    last = (meta.get("history") or [{}])[-1]
+    provenance = (f"vnvc train, codec {meta.get('codec')}, data {json.dumps(meta.get('data'))}, "
+                  f"{meta.get('step')} steps on {meta.get('world_size')}x{meta.get('device')}, "
+                  f"last losses {json.dumps({k: last.get(k) for k in ('stage', 'loss', 'mse', 'bpp')})}. {args.note}")
+    entry = register_shipped(args.name, target, provenance.strip())
+    print(json.dumps({"name": args.name, "bytes": size, **vars(entry)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
