@@ -73,10 +73,6 @@ TASKS = {
 }
 
 
-class MachineVisionError(VnvcError):
-    """The evaluation cannot run: missing data, bad configuration or a head that does not fit its config."""
-
-
 @dataclass
 class CodedPoint:
     """One codec at one rate point on the evaluated split: rate, pixel quality, decode times, where the head reads.
@@ -330,7 +326,7 @@ def train_head(cfgs: list, iters: int, work_dir: Path, name: str, args: argparse
     """Train a head from scratch; returns its Runner (the trained model stays in it)."""
     from mmengine.hooks import Hook
 
-    bar = tqdm(total=iters, desc=f"train {name} head", unit="iter", file=sys.stderr)
+    bar = tqdm(total=iters, desc=f"train {name} head", unit="iter")
 
     class Progress(Hook):
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
@@ -535,7 +531,7 @@ def quiet(verbose: bool) -> Iterator[None]:
 
 @dataclass
 class Setup:
-    """Everything checked before any work starts."""
+    """Everything checked before the work starts (the feature head is checked once a feature cache exists)."""
 
     model: VideoCodec
     checkpoint: str
@@ -544,35 +540,46 @@ class Setup:
     feature_config: Path
     pixel_config: Path | None
     options: dict[str, Any]
+    pixel_weights: dict[str, torch.Tensor] | None
 
 
 def prepare(args: argparse.Namespace) -> Setup:
-    """Check the arguments, data, configs and codec (the heads are checked once features exist)."""
+    """Check the arguments, data, configs, codec and pixel head; nothing is written."""
     if not args.data.is_dir():
         raise InputError(f"dataset root {args.data} does not exist")
+    if args.intra_period < 1:
+        raise InputError(f"--intra-period must be at least 1, got {args.intra_period}")
     videos = split_videos(args.data, args.split)
     needs_training = args.head is None or args.baseline and args.pixel_head is None
     train_videos = split_videos(args.data, args.train_split) if needs_training else {}
     feature = feature_config(args.task, args.task_config)
     pixel = pixel_config(feature, args.pixel_config) if args.baseline else None
     options = cfg_options(args.cfg_options)
-    for path in filter(None, (feature, pixel)):
-        check_task(task_config(path, args.data, args.split, options, args.workers), args.task, path)
-    for path in filter(None, (args.head, args.pixel_head)):
-        if not path.is_file():
-            raise CheckpointError(f"head checkpoint {path} does not exist")
-    if set(args.baseline) & {"x264", "x265"}:
+    configs = {path: task_config(path, args.data, args.split, options, args.workers) for path in (feature, pixel)
+               if path is not None}
+    for path, cfg in configs.items():
+        check_task(cfg, args.task, path)
+    if args.head is not None and not args.head.is_file():
+        raise CheckpointError(f"head checkpoint {args.head} does not exist")
+    pixel_weights = None
+    if pixel is not None and args.pixel_head is not None:
+        pixel_weights = checked_head(args.pixel_head, configs[pixel], pixel)
+    for codec in set(args.baseline) & {"x264", "x265"}:
         for qp in args.anchor_qps:
-            for codec in set(args.baseline) & {"x264", "x265"}:
-                anchors.encoder_options(codec, qp, args.intra_period, args.anchor_preset)
+            anchors.encoder_options(codec, qp, args.intra_period, args.anchor_preset)
     checkpoint = args.checkpoint or default_checkpoint()
     model = load_model(checkpoint)
     bad = [r for r in args.rates if not 0 <= r <= model.num_rates - 1]
     if bad:
         raise InputError(f"rates {bad} are outside the codec's range 0 … {model.num_rates - 1}")
-    if args.intra_period < 1:
-        raise InputError(f"--intra-period must be at least 1, got {args.intra_period}")
-    return Setup(model, checkpoint, videos, train_videos, feature, pixel, options)
+    return Setup(model, checkpoint, videos, train_videos, feature, pixel, options, pixel_weights)
+
+
+def checked_head(path: Path, cfg, config: Path) -> dict[str, torch.Tensor]:
+    """A head's weights after checking them against the model of ``cfg``."""
+    weights = read_head(path)
+    check_head(build_model(cfg), weights, path, config)
+    return weights
 
 
 def build_caches(setup: Setup, args: argparse.Namespace, train: bool) -> dict[float, Path]:
@@ -584,41 +591,29 @@ def build_caches(setup: Setup, args: argparse.Namespace, train: bool) -> dict[fl
                                       args.device, progress=True) for rate in args.rates}
 
 
-def feature_head(setup: Setup, args: argparse.Namespace, caches: dict[float, Path], work: Path):
-    """The feature-domain Runner: loaded from --head (checked against the config) or trained on all rates."""
-    cfgs = [task_config(setup.feature_config, args.data, args.split, setup.options, args.workers, caches[r])
-            for r in args.rates]
-    if args.head is None:
-        return train_head(cfgs, args.train_iters, work, "feature", args)
-    weights = read_head(args.head)
-    check_head(build_model(cfgs[0]), weights, args.head, setup.feature_config)
-    runner = new_runner(cfgs[0], work, "feature", args.seed, args.verbose)
+def head_runner(cfgs: list, weights: dict[str, torch.Tensor] | None, name: str, work: Path,
+                args: argparse.Namespace):
+    """A Runner holding a head: the given weights, or trained from scratch on every config's training set."""
+    if weights is None:
+        return train_head(cfgs, args.train_iters, work, name, args)
+    runner = new_runner(cfgs[0], work, name, args.seed, args.verbose)
     runner.model.load_state_dict(weights)
+    runner.call_hook("before_run")  # what Runner.test() does before testing (the logger hook sets its paths)
     return runner
 
 
-def pixel_head(setup: Setup, args: argparse.Namespace, work: Path):
-    """The pixel-domain Runner: loaded from --pixel-head or trained on the original training frames."""
-    cfg = task_config(setup.pixel_config, args.data, args.split, setup.options, args.workers)
-    if args.pixel_head is None:
-        return train_head([cfg], args.train_iters, work, "pixel", args)
-    weights = read_head(args.pixel_head)
-    check_head(build_model(cfg), weights, args.pixel_head, setup.pixel_config)
-    runner = new_runner(cfg, work, "pixel", args.seed, args.verbose)
-    runner.model.load_state_dict(weights)
-    return runner
-
-
-def code_points(setup: Setup, args: argparse.Namespace, work: Path) -> list[CodedPoint]:
+def code_points(setup: Setup, args: argparse.Namespace, caches: dict[float, Path], work: Path) -> list[CodedPoint]:
     """Every codec and rate point on the evaluated split, decoded frames kept for the pixel baselines."""
     anchor_codecs = [b for b in args.baseline if b in ("x264", "x265")]
     steps = len(setup.videos) * (len(args.rates) + len(anchor_codecs) * len(args.anchor_qps))
     points = []
-    with tqdm(total=steps, desc="code", unit="video", file=sys.stderr) as bar:
+    with tqdm(total=steps, desc="code", unit="video") as bar:
         for rate in args.rates:
             pixels = mirror_root(work, f"vnvc_rate{rate:g}", args.data, args.split) \
                 if "vnvc-pixels" in args.baseline else None
-            points.append(code_vnvc(setup.model, setup.videos, args.data, rate, args, pixels, bar))
+            point = code_vnvc(setup.model, setup.videos, args.data, rate, args, pixels, bar)
+            point.features = caches[rate]
+            points.append(point)
         for codec in anchor_codecs:
             for qp in args.anchor_qps:
                 pixels = mirror_root(work, f"{codec}_qp{qp}", args.data, args.split)
@@ -626,45 +621,57 @@ def code_points(setup: Setup, args: argparse.Namespace, work: Path) -> list[Code
     return points
 
 
-def run(args: argparse.Namespace, console) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
+def feature_rows(setup: Setup, args: argparse.Namespace, points: list[CodedPoint], runner, task: Task) -> list[dict]:
+    """The feature-domain head on each vnvc rate point's cached features."""
+    rows = []
+    for point in tqdm([p for p in points if p.codec == VNVC], desc="evaluate feature head", unit="point"):
+        cfg = task_config(setup.feature_config, args.data, args.split, setup.options, args.workers, point.features)
+        rows.append(point.row("feature", evaluate(runner, cfg), task))
+    return rows
+
+
+def pixel_rows(setup: Setup, args: argparse.Namespace, points: list[CodedPoint], runner, task: Task) -> list[dict]:
+    """The pixel-domain head on the decoded frames of every baseline point (``vnvc-pixels``: the vnvc streams)."""
+    rows = []
+    baselines = [p for p in points if p.codec != VNVC or "vnvc-pixels" in args.baseline]
+    for point in tqdm(baselines, desc="evaluate pixel head", unit="point"):
+        cfg = task_config(setup.pixel_config, point.pixels, args.split, setup.options, args.workers)
+        row = point.row("pixel", evaluate(runner, cfg), task)
+        if point.codec == VNVC:
+            row.update(codec="vnvc-pixels", decode_to_feature_s=math.nan)
+        rows.append(row)
+    return rows
+
+
+def run(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
     """The whole evaluation: writes every output; returns the results, the BD-rate table and the files written."""
     task = TASKS[args.task]
     setup = prepare(args)
+    trained = f"trained {args.train_iters} iterations"
+    meta = {"task": args.task, "data": str(args.data), "split": args.split, "checkpoint": setup.checkpoint,
+            "checkpoint_id": setup.model.checkpoint_id().hex(), "rates": args.rates,
+            "feature_config": str(setup.feature_config), "feature_head": str(args.head or trained),
+            "pixel_config": str(setup.pixel_config or ""), "pixel_head": str(args.pixel_head or trained)}
+    caches = build_caches(setup, args, train=args.head is None)
+    cfgs = [task_config(setup.feature_config, args.data, args.split, setup.options, args.workers, caches[r])
+            for r in args.rates]
+    weights = checked_head(args.head, cfgs[0], setup.feature_config) if args.head else None
     with tempfile.TemporaryDirectory(prefix="vnvc-machine-vision-") as tmp:
         work = Path(tmp)
-        caches = build_caches(setup, args, train=args.head is None)
-        points = code_points(setup, args, work)
-        for point in points:
-            point.features = caches.get(point.rate) if point.codec == VNVC else None
-        heads: dict[str, Path] = {}
-        meta = {"task": args.task, "data": str(args.data), "split": args.split, "checkpoint": setup.checkpoint,
-                "checkpoint_id": setup.model.checkpoint_id().hex(), "rates": args.rates,
-                "feature_config": str(setup.feature_config),
-                "pixel_config": str(setup.pixel_config) if setup.pixel_config else None,
-                "feature_head": str(args.head) if args.head else f"trained {args.train_iters} iterations",
-                "pixel_head": (str(args.pixel_head) if args.pixel_head else f"trained {args.train_iters} iterations")
-                if args.baseline else None}
-        rows = []
-        runner = feature_head(setup, args, caches, work)
-        if args.head is None:
+        points = code_points(setup, args, caches, work)
+        runner = head_runner(cfgs, weights, "feature", work, args)
+        heads = {}
+        if weights is None:
             heads["feature"] = work / "feature_head.pth"
-            save_head(runner, heads["feature"], {"config": str(setup.feature_config), **meta})
-        for point in tqdm(points, desc="evaluate feature head", unit="point", file=console):
-            if point.codec == VNVC:
-                cfg = task_config(setup.feature_config, args.data, args.split, setup.options, args.workers,
-                                  point.features)
-                rows.append(point.row("feature", evaluate(runner, cfg), task))
+            save_head(runner, heads["feature"], {**meta, "config": meta["feature_config"]})
+        rows = feature_rows(setup, args, points, runner, task)
         if args.baseline:
-            runner = pixel_head(setup, args, work)
-            if args.pixel_head is None:
+            cfg = task_config(setup.pixel_config, args.data, args.split, setup.options, args.workers)
+            runner = head_runner([cfg], setup.pixel_weights, "pixel", work, args)
+            if setup.pixel_weights is None:
                 heads["pixel"] = work / "pixel_head.pth"
-                save_head(runner, heads["pixel"], {"config": str(setup.pixel_config), **meta})
-            baselines = [p for p in points if p.codec != VNVC or "vnvc-pixels" in args.baseline]
-            for point in tqdm(baselines, desc="evaluate pixel head", unit="point", file=console):
-                cfg = task_config(setup.pixel_config, point.pixels, args.split, setup.options, args.workers)
-                codec = "vnvc-pixels" if point.codec == VNVC else point.codec
-                rows.append({**point.row("pixel", evaluate(runner, cfg), task), "codec": codec,
-                             "decode_to_feature_s": math.nan})
+                save_head(runner, heads["pixel"], {**meta, "config": meta["pixel_config"]})
+            rows += pixel_rows(setup, args, points, runner, task)
         table = pd.DataFrame(rows)
         bd = bd_rates(table, task)
         written = write_outputs(args.out, table, bd, meta, task, heads, work / "outputs")
@@ -685,10 +692,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.checkpoint is None and DEFAULT not in shipped_models():
         print(f"machine_vision: no shipped {DEFAULT!r} codec yet: using the untrained config:{DEFAULT}",
               file=sys.stderr)
-    console = sys.stderr
     try:
         with quiet(args.verbose):
-            table, bd, written = run(args, console)
+            table, bd, written = run(args)
     except VnvcError as exc:
         print(f"machine_vision: {exc}", file=sys.stderr)
         return 2
