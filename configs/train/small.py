@@ -1,4 +1,5 @@
-# The shipped `small` model's curriculum (the DCVC-TCM stages), sized for a shared 2-core CPU in about 75 minutes.
+# The shipped `small` model's curriculum (the DCVC-TCM stages), sized for a shared 2-core CPU (about an hour).
+# It ran once with 60 cascade steps, then resumed (--resume) with the cascade extended to 120.
 # Longer runs on a GPU: raise the steps, then `vnvc train configs/train/small.py --resume --device cuda`.
 codec = "small"
 init_from = None
@@ -10,7 +11,7 @@ stages = [
     dict(stage="inter_reconstruction", batch_size=2, steps=80, lr=5e-4),
     dict(stage="inter_contextual", batch_size=2, steps=80, lr=3e-4),
     dict(stage="inter_all", batch_size=2, steps=160, lr=2e-4),
-    dict(stage="cascade", batch_size=2, steps=60, lr=5e-5, frames=4),
+    dict(stage="cascade", batch_size=2, steps=120, lr=5e-5, frames=4),
 ]
 log_interval = 10
 checkpoint_interval = 50
