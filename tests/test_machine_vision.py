@@ -128,7 +128,7 @@ def test_bad_arguments_exit_2_without_output(data, cache, tmp_path, capsys):
 
 def test_pixel_config_is_the_feature_configs_twin():
     assert pixel_config(TINY / "detection_feature.py", None) == TINY / "detection_pixel.py"
-    assert pixel_config(TINY / "segmentation_feature.py", None) == ROOT / "eval/configs/tiny/segmentation_pixel.py"
+    assert pixel_config(TINY / "segmentation_feature.py", None) == TINY / "segmentation_pixel.py"
     assert pixel_config(ROOT / "configs/tasks/tracking_feature.py", None) == ROOT / "configs/tasks/tracking_pixel.py"
 
 

@@ -59,6 +59,14 @@ def dataset(tmp_path_factory) -> tuple[Path, Path]:
 
 def tiny_runner(name: str, dataset: tuple[Path, Path], work_dir: Path) -> Runner:
     cfg = load_task_config(CONFIGS / "tiny" / f"{name}.py", *dataset)
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        loader.update(num_workers=0, persistent_workers=False)
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_cfg = dict(type="IterBasedTrainLoop", max_iters=2, val_interval=2)  # 2 iterations, one validation
+    cfg.param_scheduler = []
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint.update(interval=2, by_epoch=False)
+    cfg.log_processor = dict(by_epoch=False)
     cfg.work_dir = str(work_dir)
     cfg.visualizer.name = f"visualizer_{work_dir.name}"  # one instance per runner (mmengine keeps them by name)
     torch.manual_seed(0)
@@ -70,7 +78,8 @@ def val_metrics(runner: Runner, prefix: str) -> dict[str, float]:
     return {k.removeprefix("val/"): v.current() for k, v in scalars.items() if k.startswith(f"val/{prefix}")}
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in CONFIGS.glob("*.py")))
+@pytest.mark.parametrize("name", sorted(p.relative_to(CONFIGS).with_suffix("").as_posix()
+                                         for p in [*CONFIGS.glob("*.py"), *CONFIGS.glob("small/*.py")]))
 def test_every_task_config_builds_its_model_and_data(name, dataset):
     environment = dict(os.environ)
     cfg = load_task_config(CONFIGS / f"{name}.py", *dataset)
@@ -89,6 +98,8 @@ def test_every_task_config_builds_its_model_and_data(name, dataset):
         sample = DATASETS.build(loader.dataset)[0]
         inputs = sample["inputs"]
         assert inputs.shape[-3] == (CHANNELS if "feature" in name else 3)
+    if name.startswith("small/"):  # the shipped heads' size: a checkpoint file of at most 16 MiB
+        assert sum(p.numel() for p in model.state_dict().values()) * 4 < 16 * 2**20
 
 
 @pytest.mark.parametrize("size", [(33, 65), (72, 104), (64, 64), (97, 31)])

@@ -1,16 +1,4 @@
-# Tiny variant for tests: RetinaNet on 8-channel features, ResNet-18 stages at 1/8 width, 16-channel FPN and head.
-_base_ = '../detection_feature_retinanet.py'
+# RetinaNet on decoded features at the tests' size: a new head is a new config.
+_base_ = ['../detection_feature_retinanet.py', '../_base_/sizes.py']
 
-model = dict(
-    backbone=dict(in_channels=8, depth=18, base_channels=8),
-    neck=dict(in_channels=[8, 16, 32, 64], out_channels=16),
-    bbox_head=dict(in_channels=16, feat_channels=16, stacked_convs=2),
-    test_cfg=dict(nms_pre=200, max_per_img=50, score_thr=0.0))  # an untrained head scores about 0.01
-
-train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-val_dataloader = dict(num_workers=0, persistent_workers=False)
-test_dataloader = val_dataloader
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2, val_interval=2)
-param_scheduler = []
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2, by_epoch=False))
-log_processor = dict(by_epoch=False)
+model = _base_.tiny_retina

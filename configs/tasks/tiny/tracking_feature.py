@@ -1,19 +1,4 @@
-# Tiny variant for tests: ByteTrack over the tiny feature-domain Faster R-CNN, 2 training iterations.
-_base_ = '../tracking_feature.py'
+# ByteTrack over Faster R-CNN on decoded features at the tests' size (ResNet-18 at 1/8 width, 16-channel FPN).
+_base_ = ['../tracking_feature.py', '../_base_/sizes.py']
 
-model = dict(
-    detector=dict(
-        backbone=dict(in_channels=8, depth=18, base_channels=8),
-        neck=dict(in_channels=[8, 16, 32, 64], out_channels=16),
-        rpn_head=dict(in_channels=16, feat_channels=16),
-        roi_head=dict(bbox_roi_extractor=dict(out_channels=16), bbox_head=dict(in_channels=16, fc_out_channels=32)),
-        train_cfg=dict(rpn=dict(sampler=dict(num=64)), rcnn=dict(sampler=dict(num=64))),
-        test_cfg=dict(rpn=dict(nms_pre=200, max_per_img=50))))
-
-train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-val_dataloader = dict(num_workers=0, persistent_workers=False)
-test_dataloader = val_dataloader
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2, val_interval=2)
-param_scheduler = []
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2, by_epoch=False))
-log_processor = dict(by_epoch=False)
+model = dict(detector=_base_.tiny_rcnn)

@@ -1,0 +1,4 @@
+# Faster R-CNN on decoded features at the shipped heads' size (ResNet-18 at half width, 64-channel FPN).
+_base_ = ['../detection_feature.py', '../_base_/sizes.py']
+
+model = _base_.small_rcnn

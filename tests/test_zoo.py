@@ -1,0 +1,56 @@
+"""Checkpoints: save/load round trip, the shipped-model registry with its hashes, damaged or foreign files."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vnvc import zoo
+from vnvc.errors import CheckpointError
+
+
+@pytest.fixture
+def checkpoint_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(zoo, "CHECKPOINT_DIR", tmp_path)
+    return tmp_path
+
+
+def test_registered_model_loads_by_name(tiny_model, checkpoint_dir):
+    path = checkpoint_dir / "tiny.pth"
+    zoo.save_checkpoint(tiny_model, path, {"step": 3})
+    entry = zoo.register_shipped("tiny-test", path, "made by a test")
+    assert entry.sha256 == zoo.file_sha256(path)
+    loaded = zoo.load_model("tiny-test")
+    assert loaded.checkpoint_id() == tiny_model.checkpoint_id()
+    assert torch.equal(loaded.intra.latent.conditional._cdfs, tiny_model.intra.latent.conditional._cdfs)
+
+
+def test_registry_catches_a_changed_file(tiny_model, checkpoint_dir):
+    path = checkpoint_dir / "tiny.pth"
+    zoo.save_checkpoint(tiny_model, path)
+    zoo.register_shipped("tiny-test", path, "made by a test")
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(CheckpointError, match="sha256"):
+        zoo.load_model("tiny-test")
+
+
+def test_bad_checkpoint_files(tmp_path, checkpoint_dir):
+    with pytest.raises(CheckpointError, match="unknown model"):
+        zoo.load_model("nonexistent")
+    with pytest.raises(CheckpointError, match="not found"):
+        zoo.load_model(tmp_path / "missing.pth")
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="cannot be read"):
+        zoo.load_model(junk)
+    foreign = tmp_path / "foreign.pth"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(CheckpointError, match="not a vnvc checkpoint"):
+        zoo.load_model(foreign)
+
+
+def test_shipped_default_is_registered_and_intact():
+    shipped = zoo.shipped_models()
+    assert zoo.DEFAULT in shipped
+    assert zoo.file_sha256(zoo.CHECKPOINT_DIR / shipped[zoo.DEFAULT].file) == shipped[zoo.DEFAULT].sha256
+    assert (zoo.CHECKPOINT_DIR / shipped[zoo.DEFAULT].file).stat().st_size <= 16 * 2**20
