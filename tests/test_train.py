@@ -16,6 +16,7 @@ from vnvc.zoo import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "configs" / "train" / "tiny.py"
+TASK_CONFIG = ROOT / "configs" / "tasks" / "tiny" / "detection_feature.py"
 
 
 def test_every_stage_runs_and_checkpoint_loads(tmp_path):
@@ -65,3 +66,58 @@ def test_two_process_gloo_run(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     meta = torch.load(tmp_path / "run" / "last.pth", weights_only=True)["meta"]
     assert meta["world_size"] == 2 and meta["step"] == 4
+
+
+def _tiny_detection_head(path: Path, feature_channels: int) -> Path:
+    """An (untrained) tiny feature-domain Faster R-CNN saved as a machine_vision head file."""
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+
+    from tasks import load_task_config
+
+    register_all_modules()
+    cfg = load_task_config(TASK_CONFIG)
+    cfg.model.backbone.in_channels = feature_channels
+    torch.manual_seed(0)
+    torch.save({"state_dict": MODELS.build(cfg.model).state_dict()}, path)
+    return path
+
+
+def test_joint_stage_task_loss_reaches_the_codec(tmp_path):
+    from tasks.task_loss import TaskLoss
+    from vnvc.data import generate_dataset
+    from vnvc.data.labelled import LabelledClipDataset
+    from vnvc.train.stages import StageLoss
+
+    data = tmp_path / "synth"
+    generate_dataset(data, "train", num_videos=2, frames=3, height=64, width=96)
+    model = load_model("config:tiny").train()
+    head = _tiny_detection_head(tmp_path / "head.pth", model.feature_channels)
+    task = TaskLoss(TASK_CONFIG, head, model.feature_channels)
+    clip = next(c for c in (LabelledClipDataset(data, "train", 2, 64, 64)[i] for i in range(50)) if len(c.boxes[1]))
+    assert clip.frames.shape == (2, 3, 64, 64) and (clip.boxes[1][:, 2:] <= 64).all()
+    targets = [([clip.boxes[t]], [clip.labels[t]]) for t in range(2)]
+    grads = []
+    for weight in (0.0, 1.0):
+        model.zero_grad(set_to_none=True)
+        torch.manual_seed(0)
+        losses = StageLoss(model, "joint", task, weight)(clip.frames[None], torch.tensor([1]), targets)
+        (losses["loss"]).backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.inter.parameters() if p.grad is not None]))
+        assert torch.isfinite(losses["task"]) and losses["task"] > 0
+    assert not torch.equal(grads[0], grads[1])  # the detector's loss flows back into the codec
+    assert all(p.grad is None and not p.requires_grad for p in task.parameters())  # and never trains the detector
+
+    cfg = load_train_config(TINY)
+    cfg["stages"] = [dict(stage="joint", steps=2, lr=1e-3, batch_size=2, frames=2,
+                          task=dict(data=str(data), config=str(TASK_CONFIG), head=str(head)))]
+    history = Trainer(cfg, tmp_path / "run").run()
+    assert history[-1]["stage"] == "joint" and history[-1]["task"] > 0
+
+
+def test_joint_stage_needs_its_task(tmp_path):
+    bad = tmp_path / "joint.py"
+    bad.write_text("codec = 'tiny'\ndata = dict(height=64, width=64)\n"
+                   "stages = [dict(stage='joint', steps=3, task=dict(data='x'))]\n")
+    with pytest.raises(ConfigError, match="config"):
+        load_train_config(bad)

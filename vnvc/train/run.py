@@ -7,6 +7,10 @@ A training config (mmengine python file) names the codec architecture, the data,
     data = dict(height=256, width=256, frames=5, seed=0)
     batch_size = 4                      # per process; a stage may set its own
     stages = [dict(stage="intra", steps=2000, lr=1e-4), dict(stage="cascade", steps=500, lr=1e-5, frames=4)]
+    # joint human-machine fine-tuning: labelled clips from a generated dataset, a trained frozen detector
+    #   dict(stage="joint", steps=200, lr=2e-5, frames=3, task=dict(data="out/synth", split="train",
+    #        config="configs/tasks/small/detection_feature.py", head="checkpoints/heads/detection_feature.pth",
+    #        weight=1.0))
     log_interval = 10
     checkpoint_interval = 200
 
@@ -24,6 +28,7 @@ from typing import Any
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from ..data.labelled import LabelledClipDataset
 from ..data.natural import NaturalClipDataset
 from ..errors import ConfigError
 from ..models import VideoCodec, load_codec_config
@@ -55,6 +60,9 @@ def load_train_config(path: str | Path) -> dict[str, Any]:
             raise ConfigError(f"training config {path}: stage {i} is {stage.get('stage')!r}; stages are {STAGES}")
         if int(stage.get("steps", 0)) <= 0:
             raise ConfigError(f"training config {path}: stage {i} needs a positive `steps`")
+        missing = [k for k in ("data", "config", "head") if k not in stage.get("task", {})]
+        if stage["stage"] == "joint" and missing:
+            raise ConfigError(f"training config {path}: joint stage {i} needs `task` with {missing}")
     return cfg
 
 
@@ -77,6 +85,8 @@ class Trainer:
         self.frames = max(int(s.get("frames", 2)) for s in cfg["stages"])
         self.dataset = NaturalClipDataset(_CLIP_POOL, self.frames, int(data["height"]), int(data["width"]), self.seed)
         self.batch_size = int(cfg.get("batch_size", 4))
+        self._labelled: LabelledClipDataset | None = None  # the joint stage's clips, made when first needed
+        self._labelled_key: tuple | None = None
         self.step = 0
         self.history: list[dict[str, Any]] = []
         self._optimizer: torch.optim.Optimizer | None = None
@@ -112,14 +122,48 @@ class Trainer:
         rates = torch.randint(self.model.num_rates, (batch_size,), generator=generator)
         return clip.to(self.ctx.device), rates.to(self.ctx.device)
 
+    def labelled_batch(self, step: int, batch_size: int, stage: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor,
+                                                                                         list]:
+        """Labelled clips (the joint stage), rate points, and per frame the boxes and labels of every clip."""
+        task, frames = stage["task"], int(stage.get("frames", 2))
+        key = (task["data"], task.get("split", "train"), frames)
+        if self._labelled_key != key:
+            self._labelled = LabelledClipDataset(task["data"], key[1], frames, int(self.cfg["data"]["height"]),
+                                                 int(self.cfg["data"]["width"]), self.seed)
+            self._labelled_key = key
+        first = (step * self.ctx.world_size + self.ctx.rank) * batch_size
+        clips = [self._labelled[first + i] for i in range(batch_size)]
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + first)
+        rates = torch.randint(self.model.num_rates, (batch_size,), generator=generator)
+        targets = [([c.boxes[t] for c in clips], [c.labels[t] for c in clips]) for t in range(frames)]
+        return torch.stack([c.frames for c in clips]).to(self.ctx.device), rates.to(self.ctx.device), targets
+
+    def stage_loss(self, index: int) -> torch.nn.Module:
+        """The loss module of stage `index` (with its frozen detector for the joint stage), DDP-wrapped if needed."""
+        stage = self.cfg["stages"][index]
+        task, weight = None, 1.0
+        if stage["stage"] == "joint":
+            from tasks.task_loss import TaskLoss
+
+            task = TaskLoss(stage["task"]["config"], stage["task"]["head"], self.model.feature_channels)
+            weight = float(stage["task"].get("weight", 1.0))
+        loss = StageLoss(self.model, stage["stage"], task, weight).to(self.ctx.device)
+        if self.ctx.enabled:
+            loss = DistributedDataParallel(loss, find_unused_parameters=True)
+        return loss
+
     def train_step(self, stage_loss: torch.nn.Module, index: int) -> dict[str, float]:
         stage = self.cfg["stages"][index]
         torch.manual_seed(self.seed * 1_000_003 + self.step * 7919 + self.ctx.rank)  # quantization noise
-        clip, rates = self.batch(self.step, int(stage.get("batch_size", self.batch_size)))
-        clip = clip[:, : int(stage.get("frames", 2))]
+        batch_size = int(stage.get("batch_size", self.batch_size))
+        if stage["stage"] == "joint":
+            clip, rates, targets = self.labelled_batch(self.step, batch_size, stage)
+        else:
+            clip, rates = self.batch(self.step, batch_size)
+            clip, targets = clip[:, : int(stage.get("frames", 2))], None
         optimizer = self.optimizer_for(index)
         self.model.zero_grad(set_to_none=True)  # every parameter: no stale gradient survives a stage change
-        losses = stage_loss(clip, rates)
+        losses = stage_loss(clip, rates, targets)
         (losses["loss"] + losses["aux"]).backward()
         params = [p for group in optimizer.param_groups for p in group["params"]]
         torch.nn.utils.clip_grad_norm_(params, float(self.cfg.get("clip_grad", 1.0)))
@@ -166,9 +210,7 @@ class Trainer:
             index = self.stage_at(self.step)
             if index != current:
                 current = index
-                stage_loss = StageLoss(self.model, self.cfg["stages"][index]["stage"]).to(self.ctx.device)
-                if self.ctx.enabled:
-                    stage_loss = DistributedDataParallel(stage_loss, find_unused_parameters=True)
+                stage_loss = self.stage_loss(index)
             values = self.train_step(stage_loss, index)
             self.step += 1
             if self.step % log_every == 0 or self.step == end:

@@ -9,6 +9,8 @@ Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` th
 - `inter_contextual`: the same with the contextual rate.
 - `inter_all`: every inter network, full RD loss, one P-frame.
 - `cascade`: every inter network over several P-frames in a row, loss averaged (curbs error propagation).
+- `joint`: the cascade plus a machine-task loss on each P-frame's F̂t from a trained, frozen detector (VNVC's
+  joint human–machine fine-tuning; see `tasks.task_loss`), weighted by the stage's `task.weight`.
 The I-frame codec is frozen in the inter stages: it only provides the first reference.
 """
 
@@ -21,7 +23,7 @@ from ..layers import flow_warp
 from ..models import FrameOutput, VideoCodec
 from .losses import rd_loss
 
-STAGES = ("intra", "inter_motion", "inter_reconstruction", "inter_contextual", "inter_all", "cascade")
+STAGES = ("intra", "inter_motion", "inter_reconstruction", "inter_contextual", "inter_all", "cascade", "joint")
 
 
 def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
@@ -39,23 +41,31 @@ def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
 
 
 class StageLoss(nn.Module):
-    """forward(clip (N, T, 3, H, W), rates (N,)) -> dict of losses for one stage."""
+    """forward(clip (N, T, 3, H, W), rates (N,), targets) -> dict of losses for one stage.
 
-    def __init__(self, model: VideoCodec, stage: str):
+    `targets` (the `joint` stage only) are the clip's boxes and labels per frame: ([N x (k, 4)], [N x (k,)]) for
+    each frame t, scored by `task` (a module mapping (features, boxes, labels) to a loss) with weight `task_weight`.
+    """
+
+    def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0):
         super().__init__()
         if stage not in STAGES:
             raise ValueError(f"unknown training stage {stage!r}; stages are {STAGES}")
+        if (stage == "joint") != (task is not None):
+            raise ValueError("the joint stage, and only it, takes a task loss")
         self.model = model
         self.stage = stage
+        self.task = task
+        self.task_weight = task_weight
         self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
 
-    def forward(self, clip: torch.Tensor, rates: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | None = None) -> dict[str, torch.Tensor]:
         """The stage's losses plus `aux`, the quantile fit of every factorized prior (inside forward for DDP)."""
-        losses = self._stage_losses(clip, rates)
+        losses = self._stage_losses(clip, rates, targets)
         losses["aux"] = sum(m.aux_loss() for m in self.model.modules() if hasattr(m, "aux_loss"))
         return losses
 
-    def _stage_losses(self, clip: torch.Tensor, rates: torch.Tensor) -> dict[str, torch.Tensor]:
+    def _stage_losses(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | None) -> dict[str, torch.Tensor]:
         lambdas = self.lambdas[rates]
         if self.stage == "intra":
             return rd_loss(self.model.forward_intra(clip[:, 0], rates), clip[:, 0], lambdas)
@@ -63,11 +73,14 @@ class StageLoss(nn.Module):
             reference = self.model.forward_intra(clip[:, 0], rates).feature
         if self.stage == "inter_motion":
             return self._motion_loss(clip[:, 1], reference, rates, lambdas)
-        frames = clip.shape[1] if self.stage == "cascade" else 2
+        frames = clip.shape[1] if self.stage in ("cascade", "joint") else 2
         totals: dict[str, torch.Tensor] = {}
         for t in range(1, frames):
             output = self.model.forward_inter(clip[:, t], reference, rates)
             losses = rd_loss(output, clip[:, t], lambdas, with_rate=self.stage != "inter_reconstruction")
+            if self.task is not None:
+                losses["task"] = self.task(output.feature, *targets[t])
+                losses["loss"] = losses["loss"] + self.task_weight * losses["task"]
             for key, value in losses.items():
                 totals[key] = totals.get(key, 0) + value / (frames - 1)
             reference = output.feature
