@@ -9,7 +9,12 @@ vnvc against each baseline at equal task accuracy (``bdrate.md``/``bdrate.csv``)
 
     python eval/machine_vision.py --task detection|segmentation|tracking [--rates 0 1 2 3]
         [--data samples/synthetic] [--split val] [--checkpoint small|PATH|config:tiny]
-        [--head PATH | --train-iters N] [--baseline vnvc-pixels x265 | none] [--task-config CFG] [--out DIR]
+        [--head PATH | --train-heads --train-iters N] [--baseline vnvc-pixels x265 | none] [--task-config CFG]
+        [--out DIR]
+
+Heads: with no --task-config/--head given and the shipped default codec, the shipped heads trained on its features
+(``checkpoints/heads``, configs/tasks/small; tracking uses the detection heads) are used; otherwise, or with
+--train-heads, each head is trained here for --train-iters iterations on the --train-split.
 """
 
 from __future__ import annotations
@@ -52,7 +57,6 @@ from vnvc.models import VideoCodec  # noqa: E402
 from vnvc.zoo import DEFAULT, load_model, shipped_models  # noqa: E402
 
 TASK_CONFIGS = ROOT / "configs" / "tasks"
-EVAL_CONFIGS = ROOT / "eval" / "configs"
 VNVC = "vnvc"
 PIXEL_BASELINES = ("vnvc-pixels", "x264", "x265")
 
@@ -131,6 +135,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="pixel-domain head config for the baselines (default: the task config's *_pixel.py)")
     parser.add_argument("--head", type=Path, default=None, help="trained feature-domain head (weights)")
     parser.add_argument("--pixel-head", type=Path, default=None, help="trained pixel-domain head (weights)")
+    parser.add_argument("--train-heads", action="store_true", help="train the heads even where shipped ones fit")
     parser.add_argument("--train-iters", type=int, default=20,
                         help="iterations to train each head not given by --head/--pixel-head")
     parser.add_argument("--baseline", nargs="+", default=["vnvc-pixels", "x265"],
@@ -182,6 +187,23 @@ def split_videos(data: Path, split: str) -> dict[str, list[str]]:
     return videos
 
 
+def use_shipped_heads(args: argparse.Namespace, model: VideoCodec) -> None:
+    """Fill in the shipped heads (and their small configs) when none were asked for and they fit the codec."""
+    from tasks.heads import head_name, shipped_head_path, shipped_heads
+
+    if args.train_heads or args.task_config or args.head or args.pixel_head:
+        return
+    heads = shipped_heads()
+    source = args.task if head_name(args.task, "feature") in heads or args.task != "tracking" else "detection"
+    feature = heads.get(head_name(source, "feature"))
+    if feature is None or feature.codec_id != model.checkpoint_id().hex():
+        return
+    args.task_config = TASK_CONFIGS / "small" / f"{args.task}_feature.py"
+    args.head = shipped_head_path(head_name(source, "feature"))
+    if args.baseline and head_name(source, "pixel") in heads:
+        args.pixel_head = shipped_head_path(head_name(source, "pixel"))
+
+
 def feature_config(task: str, path: Path | None) -> Path:
     path = path or TASK_CONFIGS / "tiny" / f"{task}_feature.py"
     if not path.is_file():
@@ -190,18 +212,16 @@ def feature_config(task: str, path: Path | None) -> Path:
 
 
 def pixel_config(feature: Path, path: Path | None) -> Path:
-    """The pixel-domain twin of a feature config: ``*_pixel.py`` beside it, or for ``tiny/`` in eval/configs/tiny."""
+    """The pixel-domain twin of a feature config: the ``*_pixel.py`` beside it."""
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"pixel config {path} does not exist")
         return path
-    name = feature.name.replace("_feature", "_pixel")
-    candidates = [feature.with_name(name), EVAL_CONFIGS / feature.parent.name / name]
-    for candidate in candidates:
-        if name != feature.name and candidate.is_file():
-            return candidate
-    raise ConfigError(f"no pixel-domain config for {feature} (looked for {candidates[0]}): pass --pixel-config "
-                      "or --baseline none")
+    twin = feature.with_name(feature.name.replace("_feature", "_pixel"))
+    if twin == feature or not twin.is_file():
+        raise ConfigError(f"no pixel-domain config for {feature} (looked for {twin}): pass --pixel-config "
+                          "or --baseline none")
+    return twin
 
 
 def check_task(cfg, task: str, path: Path) -> None:
@@ -315,7 +335,8 @@ def training_config(cfgs: list, iters: int):
     if len(datasets) > 1:
         cfg.train_dataloader.dataset = dict(type="ConcatDataset", datasets=datasets)
     cfg.train_cfg = dict(type="IterBasedTrainLoop", max_iters=iters)
-    cfg.param_scheduler = [dict(type="LinearLR", start_factor=0.1, by_epoch=False, begin=0, end=max(1, iters // 5))]
+    cfg.param_scheduler = [dict(type="LinearLR", start_factor=0.1, by_epoch=False, begin=0, end=max(1, iters // 5)),
+                           dict(type="MultiStepLR", by_epoch=False, milestones=[max(1, iters * 3 // 4)], gamma=0.1)]
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint = None
     cfg.log_processor = dict(by_epoch=False)
@@ -550,6 +571,9 @@ def prepare(args: argparse.Namespace) -> Setup:
     if args.intra_period < 1:
         raise InputError(f"--intra-period must be at least 1, got {args.intra_period}")
     videos = split_videos(args.data, args.split)
+    checkpoint = args.checkpoint or default_checkpoint()
+    model = load_model(checkpoint)
+    use_shipped_heads(args, model)
     needs_training = args.head is None or args.baseline and args.pixel_head is None
     train_videos = split_videos(args.data, args.train_split) if needs_training else {}
     feature = feature_config(args.task, args.task_config)
@@ -567,8 +591,6 @@ def prepare(args: argparse.Namespace) -> Setup:
     for codec in set(args.baseline) & {"x264", "x265"}:
         for qp in args.anchor_qps:
             anchors.encoder_options(codec, qp, args.intra_period, args.anchor_preset)
-    checkpoint = args.checkpoint or default_checkpoint()
-    model = load_model(checkpoint)
     bad = [r for r in args.rates if not 0 <= r <= model.num_rates - 1]
     if bad:
         raise InputError(f"rates {bad} are outside the codec's range 0 … {model.num_rates - 1}")
@@ -577,8 +599,11 @@ def prepare(args: argparse.Namespace) -> Setup:
 
 def checked_head(path: Path, cfg, config: Path) -> dict[str, torch.Tensor]:
     """A head's weights after checking them against the model of ``cfg``."""
-    weights = read_head(path)
-    check_head(build_model(cfg), weights, path, config)
+    from tasks.heads import fit_to_model
+
+    model = build_model(cfg)
+    weights = fit_to_model(read_head(path), model)
+    check_head(model, weights, path, config)
     return weights
 
 

@@ -10,9 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-from vnvc.zoo import CHECKPOINT_DIR, model_from_checkpoint, read_checkpoint, register_shipped, save_checkpoint
-
-MAX_BYTES = 16 * 2**20
+from vnvc.zoo import (CHECKPOINT_DIR, MAX_SHIPPED_BYTES, model_from_checkpoint, read_checkpoint, register_shipped,
+                      save_checkpoint)
 
 
 def main() -> None:
@@ -28,9 +27,9 @@ def main() -> None:
     target = CHECKPOINT_DIR / f"{args.name}.pth"
     save_checkpoint(model, target, meta)
     size = target.stat().st_size
-    if size > MAX_BYTES:
+    if size > MAX_SHIPPED_BYTES:
         target.unlink()
-        raise SystemExit(f"{target}: {size} bytes is over the {MAX_BYTES}-byte limit for shipped files")
+        raise SystemExit(f"{target}: {size} bytes is over the {MAX_SHIPPED_BYTES}-byte limit for shipped files")
     last = (meta.get("history") or [{}])[-1]
     provenance = (f"vnvc train, codec {meta.get('codec')}, data {json.dumps(meta.get('data'))}, "
                   f"{meta.get('step')} steps on {meta.get('world_size')}x{meta.get('device')}, "

@@ -16,6 +16,7 @@ from .models import CodecConfig, VideoCodec, load_codec_config
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 FORMAT = "vnvc-checkpoint"
+MAX_SHIPPED_BYTES = 16 * 2**20  # the size limit of every committed file
 
 
 @dataclass(frozen=True)
