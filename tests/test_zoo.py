@@ -54,3 +54,9 @@ def test_shipped_default_is_registered_and_intact():
     assert zoo.DEFAULT in shipped
     assert zoo.file_sha256(zoo.CHECKPOINT_DIR / shipped[zoo.DEFAULT].file) == shipped[zoo.DEFAULT].sha256
     assert (zoo.CHECKPOINT_DIR / shipped[zoo.DEFAULT].file).stat().st_size <= 16 * 2**20
+
+
+def test_saving_is_byte_reproducible(tiny_model, tmp_path):
+    zoo.save_checkpoint(tiny_model, tmp_path / "a.pth", {"step": 1})
+    zoo.save_checkpoint(tiny_model, tmp_path / "other" / "b.pth", {"step": 1})
+    assert (tmp_path / "a.pth").read_bytes() == (tmp_path / "other" / "b.pth").read_bytes()

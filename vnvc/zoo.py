@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -62,8 +63,10 @@ def save_checkpoint(model: VideoCodec, path: str | Path, meta: dict[str, Any] | 
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)  # through a buffer: the archive's inner name, and so the bytes, do not depend on tmp
     try:
-        torch.save(payload, tmp)
+        tmp.write_bytes(buffer.getvalue())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
