@@ -1,6 +1,8 @@
 """Ship the heads a machine_vision run trained: copy ``<out>/heads/{feature,pixel}_head.pth`` into
 checkpoints/heads/ as ``<task>_<domain>.pth`` and record them in checkpoints/heads/heads.json.
 
+    python -c "from vnvc.data import generate_dataset as g; g('out/synth', 'train', 32, 12, 128, 160, seed=7); \\
+               g('out/synth', 'val', 8, 12, 128, 160, seed=7)"
     python eval/machine_vision.py --task detection --data out/synth --checkpoint small \\
         --task-config configs/tasks/small/detection_feature.py --train-heads --train-iters 1500 --out out/heads/detection
     python scripts/ship_heads.py out/heads/detection

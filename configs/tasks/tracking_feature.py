@@ -9,13 +9,7 @@ model = dict(
         backbone=dict(_delete_=True, type='FeatureBackbone', in_channels=feature_channels, depth=50,
                       out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN', requires_grad=True), style='pytorch')))
 
-train_pipeline = [
-    _base_.load_features,
-    dict(type='LoadAnnotations', with_bbox=True),
-    _base_.resize,
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
-]
+train_pipeline = [_base_.load_features, *_base_.train_pipeline[1:]]
 track_test_pipeline = [
     dict(type='TransformBroadcaster',
          transforms=[_base_.load_features, _base_.resize, dict(type='LoadTrackAnnotations')]),
