@@ -3,6 +3,7 @@ sequence and rate point (DCVC's per-sequence fields plus timing, real stream byt
 
     python eval/human_vision.py --test-config CFG.json --output-path OUT.json [--rates 0 1 2 3]
         [--checkpoint small] [--write-stream DIR] [--anchors x264 x265] [--anchor-qps 22 27 32 37]
+        [--metric psnr|msssim]
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from vnvc.io.source import tensor_to_frame  # noqa: E402
 from vnvc.metrics import ms_ssim, psnr, psnr_y  # noqa: E402
 from vnvc.models import VideoCodec  # noqa: E402
 from vnvc.zoo import DEFAULT, load_model  # noqa: E402
+
+
+METRICS = ("psnr", "msssim")  # the printed summary's columns after bpp, headline first
 
 
 def _mean(values: list[float]) -> float:
@@ -152,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--anchors", nargs="*", default=[], help="classic codecs to run: x264 x265 svtav1")
     parser.add_argument("--anchor-qps", type=int, nargs="+", default=[22, 27, 32, 37])
     parser.add_argument("--anchor-preset", default=None, help="encoder preset (default: each codec's own)")
+    parser.add_argument("--metric", choices=METRICS, default="psnr",
+                        help="headline metric of the printed summary (the JSON has every metric)")
     args = parser.parse_args(argv)
     try:
         results = run(args)
@@ -163,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp.write_text(json.dumps(results, indent=2))
     tmp.replace(args.output_path)
     table = results_table(results)
-    print(table.groupby(["codec", "point"])[["bpp", "psnr", "msssim"]].mean().to_string())
+    columns = ["bpp", args.metric, *(m for m in METRICS if m != args.metric)]
+    print(table.groupby(["codec", "point"])[columns].mean().to_string())
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,3 +54,14 @@ def test_bad_config_is_one_line(tmp_path, capsys):
     assert main(["--test-config", str(bad), "--output-path", str(tmp_path / "o.json"), "--checkpoint", "config:tiny"]) == 2
     assert "bad.json" in capsys.readouterr().err
     assert not (tmp_path / "o.json").exists()
+
+
+def test_msssim_entry_script(tmp_path, dataset_config):
+    """run_test_msssim.sh: the evaluation of run_test_psnr.sh on the CHECKPOINT model, MS-SSIM headlining the summary."""
+    out = tmp_path / "hv_msssim.json"
+    result = subprocess.run([ROOT / "run_test_msssim.sh", dataset_config, out, "--rates", "1"], capture_output=True,
+                            text=True, env=dict(os.environ, CHECKPOINT="config:tiny"), timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert ["bpp", "msssim", "psnr"] in [line.split() for line in result.stdout.splitlines()]
+    points = json.loads(out.read_text())["codecs"]["vnvc-tiny"]["TOY"]["Moving_80x48_30"]
+    assert set(points) == {"rate1"} and 0 < points["rate1"]["ave_all_frame_msssim"] <= 1
