@@ -129,10 +129,9 @@ def test_coding_is_bit_identical_for_any_thread_count(tiny_model, make_clip, tmp
     runs = []
     for threads in (1, 2, 3):
         out = tmp_path / f"threads{threads}.pt"
-        subprocess.run(
-            [sys.executable, "-c", _CODE_WITH_THREADS, str(threads), tmp_path / "clip.npy", tmp_path / "clip.vnvc", out],
-            check=True, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        )
+        args = [str(threads), tmp_path / "clip.npy", tmp_path / "clip.vnvc", out]
+        subprocess.run([sys.executable, "-c", _CODE_WITH_THREADS, *args], check=True, cwd=tmp_path,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
         runs.append(torch.load(out))
     assert runs[0]["stream"] == stream
     for run in runs[1:]:

@@ -57,7 +57,7 @@ def test_bad_config_is_one_line(tmp_path, capsys):
 
 
 def test_msssim_entry_script(tmp_path, dataset_config):
-    """run_test_msssim.sh: the evaluation of run_test_psnr.sh on the CHECKPOINT model, MS-SSIM headlining the summary."""
+    """run_test_msssim.sh: run_test_psnr.sh's evaluation of the CHECKPOINT model, MS-SSIM heading the summary."""
     out = tmp_path / "hv_msssim.json"
     result = subprocess.run([ROOT / "run_test_msssim.sh", dataset_config, out, "--rates", "1"], capture_output=True,
                             text=True, env=dict(os.environ, CHECKPOINT="config:tiny"), timeout=600)
