@@ -6,7 +6,10 @@ small_rcnn = dict(
     backbone=dict(depth=18, base_channels=32),
     neck=dict(in_channels=[32, 64, 128, 256], out_channels=64),
     rpn_head=dict(in_channels=64, feat_channels=64),
-    roi_head=dict(bbox_roi_extractor=dict(out_channels=64), bbox_head=dict(in_channels=64, fc_out_channels=256)))
+    roi_head=dict(bbox_roi_extractor=dict(out_channels=64), bbox_head=dict(in_channels=64, fc_out_channels=256)),
+    # small frames with a handful of objects: fewer proposals and sampled RoIs than mmdet's COCO settings
+    train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=300), rcnn=dict(sampler=dict(num=128))),
+    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
 small_mask = dict(mask_roi_extractor=dict(out_channels=64), mask_head=dict(in_channels=64, conv_out_channels=64))
 small_retina = dict(
     backbone=small_rcnn['backbone'],
