@@ -114,12 +114,16 @@ class Trainer:
         return self._optimizer
 
     # --- one step -------------------------------------------------------------------------------------------
+    def _share(self, step: int, batch_size: int) -> tuple[int, torch.Tensor]:
+        """This process's first clip index at `step` and its clips' rate points, from (seed, step, rank) alone."""
+        first = (step * self.ctx.world_size + self.ctx.rank) * batch_size
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + first)
+        return first, torch.randint(self.model.num_rates, (batch_size,), generator=generator)
+
     def batch(self, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Clips and rate points of this process's share of `step`, from (seed, step, rank) alone."""
-        first = (step * self.ctx.world_size + self.ctx.rank) * batch_size
+        first, rates = self._share(step, batch_size)
         clip = torch.stack([self.dataset[(first + i) % _CLIP_POOL] for i in range(batch_size)])
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + first)
-        rates = torch.randint(self.model.num_rates, (batch_size,), generator=generator)
         return clip.to(self.ctx.device), rates.to(self.ctx.device)
 
     def labelled_batch(self, step: int, batch_size: int, stage: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor,
@@ -131,10 +135,8 @@ class Trainer:
             self._labelled = LabelledClipDataset(task["data"], key[1], frames, int(self.cfg["data"]["height"]),
                                                  int(self.cfg["data"]["width"]), self.seed)
             self._labelled_key = key
-        first = (step * self.ctx.world_size + self.ctx.rank) * batch_size
+        first, rates = self._share(step, batch_size)
         clips = [self._labelled[first + i] for i in range(batch_size)]
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + first)
-        rates = torch.randint(self.model.num_rates, (batch_size,), generator=generator)
         targets = [([c.boxes[t] for c in clips], [c.labels[t] for c in clips]) for t in range(frames)]
         return torch.stack([c.frames for c in clips]).to(self.ctx.device), rates.to(self.ctx.device), targets
 
