@@ -74,7 +74,7 @@ class FactorizedPrior(EntropyModel):
     def _interval_mass(self, lower: torch.Tensor, upper: torch.Tensor) -> torch.Tensor:
         """P(lower < x <= upper), accurate in both tails; inputs (C, 1, N)."""
         lo, up = self._logits_cumulative(lower), self._logits_cumulative(upper)
-        sign = -torch.sign(lo + up).detach()
+        sign = torch.where(lo + up > 0, -1.0, 1.0).to(lo.dtype).detach()  # never 0, even at the median
         return (torch.sigmoid(sign * up) - torch.sigmoid(sign * lo)).abs()
 
     def likelihood(self, z_hat: torch.Tensor) -> torch.Tensor:
@@ -93,8 +93,34 @@ class FactorizedPrior(EntropyModel):
         return z_hat, self.likelihood(z_hat)
 
     @torch.no_grad()
+    def fit_quantiles(self, iterations: int = 64) -> None:
+        """Set the quantiles to the exact solutions of f(q) = target by bisection (f is increasing in x).
+
+        The aux loss moves them by gradient steps only, which takes thousands of steps from the initial guess;
+        `update()` calls this first so the tables always span the density's real extent."""
+        target = self.target.double().view(1, 1, 3).expand(self.channels, 1, 3)
+        lower = torch.full_like(target, -1.0)
+        upper = torch.full_like(target, 1.0)
+        for _ in range(64):  # widen the bracket until it holds every root
+            low_logits = self._logits_cumulative(lower)
+            high_logits = self._logits_cumulative(upper)
+            if bool((low_logits <= target).all() and (high_logits >= target).all()):
+                break
+            lower = torch.where(low_logits > target, lower * 2, lower)
+            upper = torch.where(high_logits < target, upper * 2, upper)
+        else:
+            raise RuntimeError("factorized prior: the density's quantiles are not finite")
+        for _ in range(iterations):
+            middle = (lower + upper) / 2
+            above = self._logits_cumulative(middle) > target
+            upper = torch.where(above, middle, upper)
+            lower = torch.where(above, lower, middle)
+        self.quantiles.copy_(((lower + upper) / 2).to(self.quantiles.dtype))
+
+    @torch.no_grad()
     def update(self) -> None:
-        """Build the integer CDF tables (one per channel) from the current density."""
+        """Fit the quantiles, then build the integer CDF tables (one per channel) from the current density."""
+        self.fit_quantiles()
         q = self.quantiles.detach().double()[:, 0, :]
         medians = q[:, 1]
         half = (self.max_symbols - 1) // 2
