@@ -49,14 +49,19 @@ class GaussianConditional(EntropyModel):
     def forward(
         self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(y_hat, likelihoods): uniform noise in training, rounding around the means in eval mode."""
-        if self.training:
-            y_hat = y + torch.empty_like(y).uniform_(-0.5, 0.5)
-        elif means is None:
-            y_hat = torch.round(y)
-        else:
-            y_hat = torch.round(y - means) + means
-        return y_hat, self.likelihood(y_hat, scales, means)
+        """(y_hat, likelihoods): rounding around the means; in training, mixed quantization.
+
+        In training the likelihoods are those of y plus uniform noise (a differentiable rate), while y_hat — what
+        the synthesis sees — is rounded with a straight-through gradient, so the decoder trains on the values it
+        will decode. With noise in y_hat too, a decoder learns to ignore a latent that carries little
+        information, and the encoder then stops putting any in it (the P-frame collapse of the first `small`).
+        """
+        centre = means if means is not None else torch.zeros_like(y)
+        rounded = torch.round(y - centre) + centre
+        if not self.training:
+            return rounded, self.likelihood(rounded, scales, means)
+        noisy = y + torch.empty_like(y).uniform_(-0.5, 0.5)
+        return rounded.detach() + (y - y.detach()), self.likelihood(noisy, scales, means)
 
     @torch.no_grad()
     def update(self) -> None:
