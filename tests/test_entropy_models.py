@@ -125,14 +125,20 @@ def test_gaussian_stream_size_matches_estimate(gaussian):
     assert bits / 8 * 0.99 < size < bits / 8 * 1.01 + 16
 
 
-def test_gaussian_training_noise_and_gradients():
+def test_gaussian_training_mixed_quantization_and_gradients():
     model = GaussianConditional().train()
     y, scales, means = latent()
+    y.requires_grad_(True)
     scales.requires_grad_(True)
     y_hat, likelihoods = model(y, scales, means)
-    assert torch.all((y_hat - y).abs() <= 0.5) and not torch.equal(y_hat, torch.round(y))
+    # the synthesis sees the values the decoder will decode ...
+    assert torch.equal(y_hat.detach(), torch.round(y.detach() - means) + means)
+    # ... while the rate is that of the noisy latent, not of the rounded one
+    assert not torch.equal(likelihoods, model.likelihood(y_hat.detach(), scales.detach(), means))
+    (straight_through,) = torch.autograd.grad(y_hat.sum(), y, retain_graph=True)
+    assert torch.equal(straight_through, torch.ones_like(y))
     (-torch.log2(likelihoods)).sum().backward()
-    assert scales.grad is not None and torch.isfinite(scales.grad).all()
+    assert scales.grad is not None and torch.isfinite(scales.grad).all() and torch.isfinite(y.grad).all()
 
 
 def test_gaussian_rejects_bad_input(gaussian):
@@ -197,6 +203,21 @@ def test_factorized_training_and_aux_loss():
         model.aux_loss().backward()
         optimizer.step()
     assert model.aux_loss().item() < first
+
+
+def test_factorized_update_solves_the_quantiles():
+    torch.manual_seed(2)
+    model = FactorizedPrior(5)
+    with torch.no_grad():  # a density far from the initial quantiles' guess: wide, shifted channels
+        model.matrices[0].add_(torch.linspace(-6, 0, 5).view(5, 1, 1))
+        model.biases[-1].add_(torch.linspace(-3, 3, 5).view(5, 1, 1))
+    assert model.aux_loss().item() > 1.0
+    model.update()
+    assert model.aux_loss().item() < 1e-3
+    q = model.quantiles.detach()[:, 0, :]
+    assert torch.all(q[:, 0] < q[:, 1]) and torch.all(q[:, 1] < q[:, 2])
+    z = model.medians + torch.randn(1, 5, 6, 6)
+    assert torch.equal(model.dequantize(model.decompress(model.compress(z).data, (6, 6))), model.eval()(z)[0])
 
 
 def test_factorized_state_dict_resizes_tables(factorized):
