@@ -6,8 +6,13 @@ Frame t is coded against the decoded feature F̂(t-1) of the previous frame:
 2. temporal context mining: the reference feature is lifted to three scales, warped by the flow and fused
    top-down into three temporal contexts;
 3. contextual coding: the contexts condition the contextual encoder, the temporal prior of the entropy model and
-   the contextual decoder, whose output is the decoded feature F̂t — the next reference and the input of the
-   reconstruction and analysis networks.
+   the contextual decoder, whose output, added to the reference feature warped by the flow, is the decoded
+   feature F̂t — the next reference and the input of the reconstruction and analysis networks.
+
+The warped-reference skip is ours, not DCVC-TCM's: F̂(t-1) and F̂t live in the same feature space, so with it a
+P-frame whose contextual latent codes nothing is a motion-compensated copy instead of whatever the untrained
+decoder makes of the contexts. Without it the small CPU-trained codec never learned to beat a plain copy of the
+reference (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from ..layers import DownBlock, ResBlock, UpBlock, conv3x3, downsample_flow, flo
 from .config import CodecConfig
 from .latent_coding import CodedLatent, HyperpriorLatentCoder, TransformCodec
 from .rate import RateScales
+
+
+FLOW_UNIT = 8.0  # pixels per unit of the motion decoder's output, so that a fresh decoder's flows span pixels
 
 
 class MotionCodec(TransformCodec):
@@ -42,7 +50,7 @@ class MotionCodec(TransformCodec):
 
     def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
         """Decoded motion latent -> flow field in pixels at full resolution."""
-        return self.decoder(latent)
+        return self.decoder(latent) * FLOW_UNIT
 
 
 class TemporalContextMining(nn.Module):
@@ -129,7 +137,7 @@ class InterCodec(nn.Module):
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
         y_hat, likelihoods = self.latent(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))
-        feature = self.decoder(y_hat * q, contexts)
+        feature = self.decoded_feature(y_hat * q, contexts, ref, flow)
         return feature, {
             "motion_y": motion_likelihoods["y"], "motion_z": motion_likelihoods["z"],
             "y": likelihoods["y"], "z": likelihoods["z"],
@@ -140,7 +148,7 @@ class InterCodec(nn.Module):
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
         coded = self.latent.compress(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))
-        return [motion, coded], self.decoder(coded.value * q, contexts)
+        return [motion, coded], self.decoded_feature(coded.value * q, contexts, ref, flow)
 
     def decompress(
         self, payloads: list[bytes], size: tuple[int, int], ref: torch.Tensor, rate: float
@@ -149,4 +157,10 @@ class InterCodec(nn.Module):
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
         coded = self.latent.decompress(payloads[2:], (size[0] // 16, size[1] // 16), self.temporal_prior(contexts[2]))
-        return [motion, coded], self.decoder(coded.value * q, contexts)
+        return [motion, coded], self.decoded_feature(coded.value * q, contexts, ref, flow)
+
+    def decoded_feature(
+        self, latent: torch.Tensor, contexts: list[torch.Tensor], ref: torch.Tensor, flow: torch.Tensor
+    ) -> torch.Tensor:
+        """F̂t: the contextual decoder's output on top of the motion-compensated reference feature."""
+        return flow_warp(ref, flow) + self.decoder(latent, contexts)

@@ -13,12 +13,17 @@ class RateScales(nn.Module):
 
     A latent is divided by q before rounding and multiplied by q after, so one network serves every rate.
     A fractional rate r interpolates log q between the two neighbouring rate points.
+
+    The steps start around `initial_step`, half an octave apart. Freshly initialized analysis transforms output
+    latents with a standard deviation of about 0.05: with steps near 1 every symbol would round to zero, the
+    synthesis would never see the latent and the codec could stay collapsed (what happened to the first inter
+    codec of `small`); steps near 1/16 put such latents across several quantization bins from the first step.
     """
 
-    def __init__(self, num_rates: int, channels: int):
+    def __init__(self, num_rates: int, channels: int, initial_step: float = 1 / 16):
         super().__init__()
         centre = (num_rates - 1) / 2
-        init = torch.tensor([-(r - centre) * 0.5 * math.log(2.0) for r in range(num_rates)])
+        init = torch.tensor([math.log(initial_step) - (r - centre) * 0.5 * math.log(2.0) for r in range(num_rates)])
         self.log_q = nn.Parameter(init[:, None].repeat(1, channels))
 
     @property
