@@ -19,6 +19,7 @@ from vnvc.data.natural import camera_path
 from vnvc.data.synthetic import MIN_VISIBLE_AREA
 from vnvc.errors import InputError
 from vnvc.io import list_png_frames, load_dataset_config, read_png
+from vnvc.layers import flow_warp
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycocotools")  # numpy 2 copy= notice
 
@@ -54,6 +55,19 @@ def test_natural_motion_is_smooth():
     for clip in clips:  # no frame jumps: the largest step is close to the typical one
         steps = (clip[1:] - clip[:-1]).abs().mean(dim=(1, 2, 3))
         assert steps.max() <= 2.5 * steps.mean() + 0.01
+
+
+def test_camera_flow_warps_the_previous_frame_onto_the_next():
+    dataset = NaturalClipDataset(6, 3, 64, 96, seed=3, with_flow=True)
+    for i in range(len(dataset)):  # clips 1, 2 and 4 are mirrored left-right: their flow is mirrored, dx negated
+        clip, flow = dataset[i]
+        assert torch.equal(clip, NaturalClipDataset(6, 3, 64, 96, seed=3)[i])  # the flow changes no pixel
+        assert flow.shape == (3, 2, 64, 96) and not flow[0].any()
+        inner = (slice(None), slice(None), slice(6, -6), slice(6, -6))  # away from the clamped borders
+        warped = flow_warp(clip[:-1], flow[1:])
+        warp_error = ((warped - clip[1:])[inner] ** 2).mean()
+        copy_error = ((clip[:-1] - clip[1:])[inner] ** 2).mean()
+        assert warp_error < 0.3 * copy_error + 1e-4, i
 
 
 @pytest.mark.parametrize("seed", range(20))

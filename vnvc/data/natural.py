@@ -3,7 +3,8 @@
 The camera follows a curved pan (a quadratic Bézier path of its centre), zooms and rotates slowly, and the clip's
 brightness drifts; the view always stays inside the photograph. Motion is set in output pixels per frame, so
 longer clips are not slower. Clip ``i`` of a dataset depends only on ``(seed, i)``: clips are reproducible and any
-process of a distributed run can make any clip on the fly.
+process of a distributed run can make any clip on the fly. The camera path also gives each frame's exact motion
+(`camera_flow`), which supervises the motion codec's warm-up in place of a pretrained optical-flow network.
 """
 
 from __future__ import annotations
@@ -71,33 +72,61 @@ def path_to_affine(path: CameraPath, height: int, width: int, source_hw: tuple[i
     return torch.from_numpy(np.stack(rows, 1)).float()
 
 
+def camera_flow(affine: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Backward flow ``(T, 2, H, W)`` in pixels (dx, dy) of the views ``affine`` (``path_to_affine``): frame t at
+    pixel p shows what frame t-1 shows at p + flow[t](p) (the convention of `vnvc.layers.flow_warp`); flow[0] = 0.
+    """
+    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float64), torch.arange(width, dtype=torch.float64),
+                            indexing="ij")
+    size = torch.tensor([width, height], dtype=torch.float64)
+    pixels = torch.stack([xs, ys], -1).reshape(-1, 2)  # (P, 2)
+    normalized = (2 * pixels + 1) / size - 1  # align_corners=False
+    matrix, shift = affine[:, :, :2].double(), affine[:, :, 2].double()
+    source = normalized @ matrix.transpose(1, 2) + shift[:, None]  # (T, P, 2): where each pixel looks
+    previous = (source[1:] - shift[:-1, None]) @ torch.linalg.inv(matrix[:-1]).transpose(1, 2)
+    flow = torch.zeros(affine.shape[0], height * width, 2, dtype=torch.float64)
+    flow[1:] = (previous - normalized) * size / 2
+    return flow.reshape(-1, height, width, 2).permute(0, 3, 1, 2).float()
+
+
 def render_clip(frames: int, height: int, width: int, rng: np.random.Generator,
-                image_index: int | None = None) -> torch.Tensor:
-    """A ``(frames, 3, height, width)`` clip in [0, 1] over pool image ``image_index`` (random when None)."""
+                image_index: int | None = None, with_flow: bool = False) -> torch.Tensor | tuple[torch.Tensor,
+                                                                                              torch.Tensor]:
+    """A ``(frames, 3, height, width)`` clip in [0, 1] over pool image ``image_index`` (random when None), and
+    with ``with_flow`` its exact backward flow ``(frames, 2, height, width)`` (`camera_flow`)."""
     if image_index is None:
         image_index = int(rng.integers(len(image_pool())))
     source_hw = tuple(image_pool()[image_index].shape[1:])
     path = camera_path(frames, height, width, source_hw, rng)
     source = pyramid_level(image_index, level_for_scale(image_index, float(path.scales.min())))
-    grid = F.affine_grid(path_to_affine(path, height, width, source_hw), [frames, 3, height, width],
-                         align_corners=False)
+    affine = path_to_affine(path, height, width, source_hw)
+    grid = F.affine_grid(affine, [frames, 3, height, width], align_corners=False)
     clip = F.grid_sample(source.expand(frames, -1, -1, -1), grid, mode="bilinear", padding_mode="border",
                          align_corners=False)
     gain = rng.uniform(0.85, 1.1) * (1 + rng.uniform(-0.01, 0.01) * torch.arange(frames, dtype=torch.float32))
     balance = torch.from_numpy(rng.uniform(0.92, 1.08, size=3)).float()
     clip = clip * gain[:, None, None, None] * balance[None, :, None, None]
-    if rng.random() < 0.5:
+    flip = rng.random() < 0.5
+    if flip:
         clip = clip.flip(-1)
-    return clip.clamp_(0, 1)
+    clip = clip.clamp_(0, 1)
+    if not with_flow:
+        return clip
+    flow = camera_flow(affine, height, width)
+    if flip:
+        flow = flow.flip(-1) * torch.tensor([-1.0, 1.0]).view(1, 2, 1, 1)
+    return clip, flow
 
 
 class NaturalClipDataset(Dataset):
-    """``num_clips`` clips of ``frames`` frames, float32 ``(T, 3, H, W)`` in [0, 1], deterministic from ``seed``."""
+    """``num_clips`` clips of ``frames`` frames, float32 ``(T, 3, H, W)`` in [0, 1], deterministic from ``seed``;
+    with ``with_flow`` each item is ``(clip, flow)``, the clip's exact backward flow ``(T, 2, H, W)``."""
 
-    def __init__(self, num_clips: int, frames: int, height: int, width: int, seed: int = 0):
+    def __init__(self, num_clips: int, frames: int, height: int, width: int, seed: int = 0, with_flow: bool = False):
         if min(num_clips, frames, height, width) < 1:
             raise ValueError("num_clips, frames, height and width must be positive")
         self.num_clips, self.frames, self.height, self.width, self.seed = num_clips, frames, height, width, seed
+        self.with_flow = with_flow
 
     def __len__(self) -> int:
         return self.num_clips
@@ -105,7 +134,8 @@ class NaturalClipDataset(Dataset):
     def __getitem__(self, index: int) -> torch.Tensor:
         if not 0 <= index < self.num_clips:
             raise IndexError(f"clip {index} of a dataset of {self.num_clips}")
-        return render_clip(self.frames, self.height, self.width, np.random.default_rng([self.seed, index]))
+        return render_clip(self.frames, self.height, self.width, np.random.default_rng([self.seed, index]),
+                           with_flow=self.with_flow)
 
 
 def clip_to_frames(clip: torch.Tensor) -> list[np.ndarray]:
