@@ -12,6 +12,7 @@ import torch
 
 from vnvc.errors import ConfigError
 from vnvc.train.run import Trainer, load_train_config, train_from_config
+from vnvc.train.stages import StageLoss
 from vnvc.zoo import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,62 @@ def test_resume_is_exact(tmp_path):
     assert resumed.step == straight.step == 6
     for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+def test_fine_tuning_reinitializes_named_submodules(tmp_path):
+    base = train_from_config(TINY, work_dir=tmp_path / "base", max_steps=2)
+    cfg = load_train_config(TINY)
+    cfg.update(init_from=str(tmp_path / "base" / "last.pth"), reinitialize=["inter.motion"])
+    tuned = Trainer(cfg, tmp_path / "tuned").model
+    fresh = Trainer(load_train_config(TINY), tmp_path / "fresh").model  # same seed: the weights a new run starts from
+    for name, value in tuned.state_dict().items():
+        source = fresh if name.startswith("inter.motion.") else base.model
+        assert torch.equal(value, source.state_dict()[name]), name
+    cfg["reinitialize"] = ["inter.nothing"]
+    with pytest.raises(ConfigError, match="inter.nothing"):
+        Trainer(cfg, tmp_path / "bad")
+
+
+def test_quantiles_learn_at_their_own_rate_and_escape_clipping(tmp_path):
+    cfg = load_train_config(TINY)
+    cfg.update(aux_lr=0.05, clip_grad=1e-12)  # clipping so hard that only the quantiles can move
+    trainer = Trainer(cfg, tmp_path)
+    quantiles = trainer.model.intra.latent.hyper_prior.quantiles
+    weight = trainer.model.intra.analysis[0].parameters().__next__()
+    before_q, before_w = quantiles.detach().clone(), weight.detach().clone()
+    trainer.run(max_steps=1)
+    assert (quantiles.detach() - before_q).abs().max() > 0.04  # one Adam step of size aux_lr
+    assert (weight.detach() - before_w).abs().max() < 1e-3
+
+
+def test_factorized_densities_learn_at_entropy_lr(tmp_path):
+    cfg = load_train_config(TINY)
+    cfg.update(entropy_lr=0.05)
+    trainer = Trainer(cfg, tmp_path)
+    density = trainer.model.intra.latent.hyper_prior.biases[0]
+    weight = next(trainer.model.intra.analysis[0].parameters())
+    before_d, before_w = density.detach().clone(), weight.detach().clone()
+    trainer.run(max_steps=1)
+    assert (density.detach() - before_d).abs().max() > 0.04  # one Adam step of size entropy_lr
+    assert (weight.detach() - before_w).abs().max() < 0.01  # the stage's lr, 1e-3
+
+
+def test_motion_stage_weighs_rate_and_true_flow(tmp_path):
+    trainer = Trainer(load_train_config(TINY), tmp_path)
+    clip, _, flows = trainer.batch(0, 2)
+    rates = torch.tensor([2, 2])
+    lam = trainer.model.config.lambdas[2] * 255**2
+    torch.manual_seed(0)
+    plain = StageLoss(trainer.model, "inter_motion")(clip[:, :2], rates, flows[:, :2])
+    assert "flow" not in plain and plain["bpp"] > 0
+    assert torch.isclose(plain["loss"], lam * plain["mse"] + plain["bpp"], rtol=1e-4)
+    torch.manual_seed(0)
+    warm = StageLoss(trainer.model, "inter_motion", rate_weight=0.0, flow_weight=0.5)(clip[:, :2], rates,
+                                                                                     flows[:, :2])
+    assert torch.isclose(warm["loss"], lam * warm["mse"] + 0.5 * warm["flow"], rtol=1e-4)
+    assert warm["flow"] > 0.1 * flows[:, 1].abs().mean()  # an untrained motion codec misses the camera motion
+    with pytest.raises(ValueError, match="flow"):
+        StageLoss(trainer.model, "inter_motion", flow_weight=1.0)(clip[:, :2], rates, None)
 
 
 def test_bad_training_config(tmp_path):

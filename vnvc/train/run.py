@@ -4,9 +4,14 @@ A training config (mmengine python file) names the codec architecture, the data,
 
     codec = "small"                     # configs/codec/<name>.py, or a path
     init_from = None                    # checkpoint to fine-tune from
+    reinitialize = []                   # submodules of init_from's model to start afresh, e.g. ["inter"]
+    aux_lr = 1e-2                       # learning rate of the factorized priors' quantiles (the aux loss)
+    entropy_lr = 1e-3                   # of the factorized priors' densities (default: each stage's lr)
     data = dict(height=256, width=256, frames=5, seed=0)
     batch_size = 4                      # per process; a stage may set its own
     stages = [dict(stage="intra", steps=2000, lr=1e-4), dict(stage="cascade", steps=500, lr=1e-5, frames=4)]
+    # a stage may also set batch_size, frames, rate_weight (0: distortion only) and, for inter_motion,
+    # flow_weight (the clips' exact camera flow supervises the decoded flow)
     # joint human-machine fine-tuning: labelled clips from a generated dataset, a trained frozen detector
     #   dict(stage="joint", steps=200, lr=2e-5, frames=3, task=dict(data="out/synth", split="train",
     #        config="configs/tasks/small/detection_feature.py", head="checkpoints/heads/detection_feature.pth",
@@ -75,15 +80,19 @@ class Trainer:
         self.ctx = distributed.setup(device)
         data = cfg["data"]
         self.seed = int(data.get("seed", 0))
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed)  # every process starts from the same weights
+            fresh = VideoCodec(load_codec_config(cfg["codec"]))
         if cfg.get("init_from"):
-            self.model = model_from_checkpoint(read_checkpoint(cfg["init_from"]), source=cfg["init_from"])
+            self.model = self._fine_tuned(fresh, cfg["init_from"], list(cfg.get("reinitialize", [])))
+        elif cfg.get("reinitialize"):
+            raise ConfigError("reinitialize needs init_from (a fresh model is initialized anyway)")
         else:
-            with torch.random.fork_rng():
-                torch.manual_seed(self.seed)  # every process starts from the same weights
-                self.model = VideoCodec(load_codec_config(cfg["codec"]))
+            self.model = fresh
         self.model.to(self.ctx.device)
         self.frames = max(int(s.get("frames", 2)) for s in cfg["stages"])
-        self.dataset = NaturalClipDataset(_CLIP_POOL, self.frames, int(data["height"]), int(data["width"]), self.seed)
+        self.dataset = NaturalClipDataset(_CLIP_POOL, self.frames, int(data["height"]), int(data["width"]), self.seed,
+                                          with_flow=True)
         self.batch_size = int(cfg.get("batch_size", 4))
         self._labelled: LabelledClipDataset | None = None  # the joint stage's clips, made when first needed
         self._labelled_key: tuple | None = None
@@ -91,6 +100,29 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self._optimizer: torch.optim.Optimizer | None = None
         self._optimizer_stage = -1
+        priors = [m for m in self.model.modules() if hasattr(m, "aux_loss")]
+        self._quantile_ids = {id(m.quantiles) for m in priors}
+        self._density_ids = {id(p) for m in priors for p in m.parameters()} - self._quantile_ids
+
+    @staticmethod
+    def _fine_tuned(fresh: VideoCodec, source: str, reinitialize: list[str]) -> VideoCodec:
+        """`fresh` with the weights of checkpoint `source`, except the submodules named in `reinitialize`, which
+        keep their fresh weights (so their shapes may differ from the checkpoint's)."""
+        for name in reinitialize:
+            try:
+                fresh.get_submodule(name)
+            except AttributeError as exc:
+                raise ConfigError(f"reinitialize: the codec has no submodule {name!r}") from exc
+        if not reinitialize:
+            return model_from_checkpoint(read_checkpoint(source), source=source)
+        prefixes = tuple(f"{name}." for name in reinitialize)
+        state = fresh.state_dict()
+        kept = {k: v for k, v in read_checkpoint(source)["state_dict"].items() if not k.startswith(prefixes)}
+        try:
+            fresh.load_state_dict(state | kept)
+        except RuntimeError as exc:
+            raise ConfigError(f"init_from {source}: weights do not match the codec config: {exc}") from exc
+        return fresh
 
     # --- schedule -------------------------------------------------------------------------------------------
     def stage_at(self, step: int) -> int:
@@ -109,7 +141,15 @@ class Trainer:
         if index != self._optimizer_stage:
             stage = self.cfg["stages"][index]
             params = trainable_parameters(self.model, stage["stage"])
-            self._optimizer = torch.optim.Adam(params, lr=float(stage.get("lr", 1e-4)))
+            lr = float(stage.get("lr", 1e-4))
+            quantiles = [p for p in params if id(p) in self._quantile_ids]
+            densities = [p for p in params if id(p) in self._density_ids]
+            main = [p for p in params if id(p) not in self._quantile_ids | self._density_ids]
+            self._optimizer = torch.optim.Adam([
+                {"params": main, "lr": lr},
+                {"params": densities, "lr": float(stage.get("entropy_lr", self.cfg.get("entropy_lr", lr)))},
+                {"params": quantiles, "lr": float(self.cfg.get("aux_lr", 1e-2))},
+            ])
             self._optimizer_stage = index
         return self._optimizer
 
@@ -120,11 +160,13 @@ class Trainer:
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + first)
         return first, torch.randint(self.model.num_rates, (batch_size,), generator=generator)
 
-    def batch(self, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Clips and rate points of this process's share of `step`, from (seed, step, rank) alone."""
+    def batch(self, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Clips, rate points and the clips' true flows of this process's share of `step`, from (seed, step, rank)
+        alone."""
         first, rates = self._share(step, batch_size)
-        clip = torch.stack([self.dataset[(first + i) % _CLIP_POOL] for i in range(batch_size)])
-        return clip.to(self.ctx.device), rates.to(self.ctx.device)
+        clips, flows = zip(*(self.dataset[(first + i) % _CLIP_POOL] for i in range(batch_size)))
+        device = self.ctx.device
+        return torch.stack(clips).to(device), rates.to(device), torch.stack(flows).to(device)
 
     def labelled_batch(self, step: int, batch_size: int, stage: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor,
                                                                                          list]:
@@ -149,7 +191,9 @@ class Trainer:
 
             task = TaskLoss(stage["task"]["config"], stage["task"]["head"], self.model.feature_channels)
             weight = float(stage["task"].get("weight", 1.0))
-        loss = StageLoss(self.model, stage["stage"], task, weight).to(self.ctx.device)
+        loss = StageLoss(self.model, stage["stage"], task, weight, float(stage.get("rate_weight", 1.0)),
+                         float(stage.get("flow_weight", 0.0)))
+        loss = loss.to(self.ctx.device)
         if self.ctx.enabled:
             loss = DistributedDataParallel(loss, find_unused_parameters=True)
         return loss
@@ -161,14 +205,16 @@ class Trainer:
         if stage["stage"] == "joint":
             clip, rates, targets = self.labelled_batch(self.step, batch_size, stage)
         else:
-            clip, rates = self.batch(self.step, batch_size)
-            clip, targets = clip[:, : int(stage.get("frames", 2))], None
+            clip, rates, flows = self.batch(self.step, batch_size)
+            frames = int(stage.get("frames", 2))
+            clip, targets = clip[:, :frames], flows[:, :frames]
         optimizer = self.optimizer_for(index)
         self.model.zero_grad(set_to_none=True)  # every parameter: no stale gradient survives a stage change
         losses = stage_loss(clip, rates, targets)
         (losses["loss"] + losses["aux"]).backward()
-        params = [p for group in optimizer.param_groups for p in group["params"]]
-        torch.nn.utils.clip_grad_norm_(params, float(self.cfg.get("clip_grad", 1.0)))
+        # the quantiles see only the aux loss, whose gradient must not scale down the others'
+        clipped = optimizer.param_groups[0]["params"] + optimizer.param_groups[1]["params"]
+        torch.nn.utils.clip_grad_norm_(clipped, float(self.cfg.get("clip_grad", 1.0)))
         optimizer.step()
         return {k: float(v.detach()) for k, v in losses.items()}
 

@@ -4,14 +4,16 @@ Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` th
 
 - `intra`: the I-frame codec and its feature adaptor, full RD loss.
 - `inter_motion`: cross-domain motion coding; distortion of the reconstruction of the *warped* reference
-  feature plus the motion rate.
+  feature plus the motion rate. Nothing pretrained estimates motion here, so a first `inter_motion` stage with
+  `rate_weight=0` lets the motion codec learn to find motion before the rate pushes its latent towards zero.
 - `inter_reconstruction`: contextual coding and reconstruction, distortion only (motion frozen).
 - `inter_contextual`: the same with the contextual rate.
 - `inter_all`: every inter network, full RD loss, one P-frame.
 - `cascade`: every inter network over several P-frames in a row, loss averaged (curbs error propagation).
 - `joint`: the cascade plus a machine-task loss on each P-frame's F̂t from a trained, frozen detector (VNVC's
   joint human–machine fine-tuning; see `tasks.task_loss`), weighted by the stage's `task.weight`.
-The I-frame codec is frozen in the inter stages: it only provides the first reference.
+Every stage but `inter_reconstruction` (always distortion only) weighs the rate by the stage's `rate_weight`
+(default 1). The I-frame codec is frozen in the inter stages: it only provides the first reference.
 """
 
 from __future__ import annotations
@@ -43,11 +45,14 @@ def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
 class StageLoss(nn.Module):
     """forward(clip (N, T, 3, H, W), rates (N,), targets) -> dict of losses for one stage.
 
-    `targets` (the `joint` stage only) are the clip's boxes and labels per frame: ([N x (k, 4)], [N x (k,)]) for
-    each frame t, scored by `task` (a module mapping (features, boxes, labels) to a loss) with weight `task_weight`.
+    `targets` are, for the `joint` stage, the clip's boxes and labels per frame: ([N x (k, 4)], [N x (k,)]) for
+    each frame t, scored by `task` (a module mapping (features, boxes, labels) to a loss) with weight `task_weight`;
+    for the other stages, the clips' true backward flows (N, T, 2, H, W), which the `inter_motion` stage compares
+    with the decoded flow (mean absolute error in pixels, weight `flow_weight`; 0 turns the term off).
     """
 
-    def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0):
+    def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0,
+                 rate_weight: float = 1.0, flow_weight: float = 0.0):
         super().__init__()
         if stage not in STAGES:
             raise ValueError(f"unknown training stage {stage!r}; stages are {STAGES}")
@@ -57,9 +62,12 @@ class StageLoss(nn.Module):
         self.stage = stage
         self.task = task
         self.task_weight = task_weight
+        self.rate_weight = 0.0 if stage == "inter_reconstruction" else rate_weight
+        self.flow_weight = flow_weight
         self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
 
-    def forward(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | None = None) -> dict[str, torch.Tensor]:
+    def forward(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | torch.Tensor | None = None
+                ) -> dict[str, torch.Tensor]:
         """The stage's losses plus `aux`, the quantile fit of every factorized prior (inside forward for DDP)."""
         losses = self._stage_losses(clip, rates, targets)
         losses["aux"] = sum(m.aux_loss() for m in self.model.modules() if hasattr(m, "aux_loss"))
@@ -68,16 +76,16 @@ class StageLoss(nn.Module):
     def _stage_losses(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | None) -> dict[str, torch.Tensor]:
         lambdas = self.lambdas[rates]
         if self.stage == "intra":
-            return rd_loss(self.model.forward_intra(clip[:, 0], rates), clip[:, 0], lambdas)
+            return rd_loss(self.model.forward_intra(clip[:, 0], rates), clip[:, 0], lambdas, self.rate_weight)
         with torch.no_grad():
             reference = self.model.forward_intra(clip[:, 0], rates).feature
         if self.stage == "inter_motion":
-            return self._motion_loss(clip[:, 1], reference, rates, lambdas)
+            return self._motion_loss(clip[:, 1], reference, rates, lambdas, targets)
         frames = clip.shape[1] if self.stage in ("cascade", "joint") else 2
         totals: dict[str, torch.Tensor] = {}
         for t in range(1, frames):
             output = self.model.forward_inter(clip[:, t], reference, rates)
-            losses = rd_loss(output, clip[:, t], lambdas, with_rate=self.stage != "inter_reconstruction")
+            losses = rd_loss(output, clip[:, t], lambdas, self.rate_weight)
             if self.task is not None:
                 losses["task"] = self.task(output.feature, *targets[t])
                 losses["loss"] = losses["loss"] + self.task_weight * losses["task"]
@@ -86,8 +94,14 @@ class StageLoss(nn.Module):
             reference = output.feature
         return totals
 
-    def _motion_loss(self, x, reference, rates, lambdas) -> dict[str, torch.Tensor]:
+    def _motion_loss(self, x, reference, rates, lambdas, flows) -> dict[str, torch.Tensor]:
         motion = self.model.inter.motion
         flow, likelihoods = motion(x, reference, rate=rates)
         warped = self.model.reconstruction(flow_warp(reference, flow))
-        return rd_loss(FrameOutput(warped, reference, likelihoods), x, lambdas)
+        losses = rd_loss(FrameOutput(warped, reference, likelihoods), x, lambdas, self.rate_weight)
+        if self.flow_weight > 0:
+            if flows is None:
+                raise ValueError("flow_weight needs the clips' true flows")
+            losses["flow"] = (flow - flows[:, 1]).abs().mean()
+            losses["loss"] = losses["loss"] + self.flow_weight * losses["flow"]
+        return losses
