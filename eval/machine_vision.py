@@ -674,7 +674,7 @@ def run(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, list[Path
     setup = prepare(args)
     trained = f"trained {args.train_iters} iterations"
     meta = {"task": args.task, "data": str(args.data), "split": args.split, "checkpoint": setup.checkpoint,
-            "checkpoint_id": setup.model.checkpoint_id().hex(), "rates": args.rates,
+            "checkpoint_id": setup.model.checkpoint_id().hex(), "rates": args.rates, "intra_period": args.intra_period,
             "feature_config": str(setup.feature_config), "feature_head": str(args.head or trained),
             "pixel_config": str(setup.pixel_config or ""), "pixel_head": str(args.pixel_head or trained)}
     caches = build_caches(setup, args, train=args.head is None)

@@ -3,8 +3,9 @@ checkpoints/heads/ as ``<task>_<domain>.pth`` and record them in checkpoints/hea
 
     python -c "from vnvc.data import generate_dataset as g; g('out/synth', 'train', 32, 12, 128, 160, seed=7); \\
                g('out/synth', 'val', 8, 12, 128, 160, seed=7)"
-    python eval/machine_vision.py --task detection --data out/synth --checkpoint small \\
-        --task-config configs/tasks/small/detection_feature.py --train-heads --train-iters 1500 --out out/heads/detection
+    python eval/machine_vision.py --task detection --data out/synth --checkpoint small --intra-period 1 \\
+        --task-config configs/tasks/small/detection_feature.py --train-heads --train-iters 2500 \\
+        --baseline vnvc-pixels x265 --anchor-qps 32 37 42 47 --out out/heads/detection
     python scripts/ship_heads.py out/heads/detection
 """
 
@@ -42,7 +43,8 @@ def main() -> None:
         config = Path(meta["config"]).resolve().relative_to(ROOT).as_posix()
         main_metric = [r for r in run["results"] if r["head"] == domain]
         provenance = (f"eval/machine_vision.py on {run['data']} ({meta[f'{domain}_head']}), "
-                      f"codec {run['checkpoint']} rates {run['rates']}; results: "
+                      f"codec {run['checkpoint']} rates {run['rates']} intra period {run.get('intra_period', '?')}; "
+                      "results: "
                       + json.dumps([{k: r[k] for k in ('codec', 'point', 'bpp') if k in r}
                                     | {m: r.get(m) for m in r if m.endswith(('mAP', 'HOTA', 'MOTA', 'IDF1'))}
                                     for r in main_metric]))
