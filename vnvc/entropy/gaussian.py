@@ -53,8 +53,7 @@ class GaussianConditional(EntropyModel):
 
         In training the likelihoods are those of y plus uniform noise (a differentiable rate), while y_hat — what
         the synthesis sees — is rounded with a straight-through gradient, so the decoder trains on the values it
-        will decode. With noise in y_hat too, a decoder learns to ignore a latent that carries little
-        information, and the encoder then stops putting any in it (the P-frame collapse of the first `small`).
+        will decode (with noise in y_hat too, it trains on values it never sees when decoding).
         """
         centre = means if means is not None else torch.zeros_like(y)
         rounded = torch.round(y - centre) + centre
