@@ -127,4 +127,3 @@ def test_an_empty_contextual_latent_decodes_to_the_motion_compensated_reference(
     contexts = inter.context_mining(reference, flow)
     latent = torch.zeros(1, tiny_model.config.latent_channels, 4, 4)
     assert torch.equal(inter.decoded_feature(latent, contexts, reference, flow), flow_warp(reference, flow))
-

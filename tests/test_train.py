@@ -66,7 +66,7 @@ def test_quantiles_learn_at_their_own_rate_and_escape_clipping(tmp_path):
     cfg.update(aux_lr=0.05, clip_grad=1e-12)  # clipping so hard that only the quantiles can move
     trainer = Trainer(cfg, tmp_path)
     quantiles = trainer.model.intra.latent.hyper_prior.quantiles
-    weight = trainer.model.intra.analysis[0].parameters().__next__()
+    weight = next(trainer.model.intra.analysis[0].parameters())
     before_q, before_w = quantiles.detach().clone(), weight.detach().clone()
     trainer.run(max_steps=1)
     assert (quantiles.detach() - before_q).abs().max() > 0.04  # one Adam step of size aux_lr

@@ -80,15 +80,12 @@ class Trainer:
         self.ctx = distributed.setup(device)
         data = cfg["data"]
         self.seed = int(data.get("seed", 0))
-        with torch.random.fork_rng():
-            torch.manual_seed(self.seed)  # every process starts from the same weights
-            fresh = VideoCodec(load_codec_config(cfg["codec"]))
         if cfg.get("init_from"):
-            self.model = self._fine_tuned(fresh, cfg["init_from"], list(cfg.get("reinitialize", [])))
+            self.model = self._fine_tuned(cfg["init_from"], list(cfg.get("reinitialize", [])))
         elif cfg.get("reinitialize"):
             raise ConfigError("reinitialize needs init_from (a fresh model is initialized anyway)")
         else:
-            self.model = fresh
+            self.model = self._fresh_model()
         self.model.to(self.ctx.device)
         self.frames = max(int(s.get("frames", 2)) for s in cfg["stages"])
         self.dataset = NaturalClipDataset(_CLIP_POOL, self.frames, int(data["height"]), int(data["width"]), self.seed,
@@ -102,19 +99,24 @@ class Trainer:
         self._optimizer_stage = -1
         priors = [m for m in self.model.modules() if hasattr(m, "aux_loss")]
         self._quantile_ids = {id(m.quantiles) for m in priors}
-        self._density_ids = {id(p) for m in priors for p in m.parameters()} - self._quantile_ids
+        self._prior_ids = {id(p) for m in priors for p in m.parameters()}  # quantiles and densities
 
-    @staticmethod
-    def _fine_tuned(fresh: VideoCodec, source: str, reinitialize: list[str]) -> VideoCodec:
-        """`fresh` with the weights of checkpoint `source`, except the submodules named in `reinitialize`, which
-        keep their fresh weights (so their shapes may differ from the checkpoint's)."""
+    def _fresh_model(self) -> VideoCodec:
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed)  # every process starts from the same weights
+            return VideoCodec(load_codec_config(self.cfg["codec"]))
+
+    def _fine_tuned(self, source: str, reinitialize: list[str]) -> VideoCodec:
+        """The weights of checkpoint `source`, except the submodules named in `reinitialize`, which get a fresh
+        model's weights (so their shapes may differ from the checkpoint's)."""
+        if not reinitialize:
+            return model_from_checkpoint(read_checkpoint(source), source=source)
+        fresh = self._fresh_model()
         for name in reinitialize:
             try:
                 fresh.get_submodule(name)
             except AttributeError as exc:
                 raise ConfigError(f"reinitialize: the codec has no submodule {name!r}") from exc
-        if not reinitialize:
-            return model_from_checkpoint(read_checkpoint(source), source=source)
         prefixes = tuple(f"{name}." for name in reinitialize)
         state = fresh.state_dict()
         kept = {k: v for k, v in read_checkpoint(source)["state_dict"].items() if not k.startswith(prefixes)}
@@ -143,8 +145,8 @@ class Trainer:
             params = trainable_parameters(self.model, stage["stage"])
             lr = float(stage.get("lr", 1e-4))
             quantiles = [p for p in params if id(p) in self._quantile_ids]
-            densities = [p for p in params if id(p) in self._density_ids]
-            main = [p for p in params if id(p) not in self._quantile_ids | self._density_ids]
+            densities = [p for p in params if id(p) in self._prior_ids and id(p) not in self._quantile_ids]
+            main = [p for p in params if id(p) not in self._prior_ids]
             self._optimizer = torch.optim.Adam([
                 {"params": main, "lr": lr},
                 {"params": densities, "lr": float(stage.get("entropy_lr", self.cfg.get("entropy_lr", lr)))},

@@ -73,7 +73,8 @@ class StageLoss(nn.Module):
         losses["aux"] = sum(m.aux_loss() for m in self.model.modules() if hasattr(m, "aux_loss"))
         return losses
 
-    def _stage_losses(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | None) -> dict[str, torch.Tensor]:
+    def _stage_losses(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | torch.Tensor | None
+                      ) -> dict[str, torch.Tensor]:
         lambdas = self.lambdas[rates]
         if self.stage == "intra":
             return rd_loss(self.model.forward_intra(clip[:, 0], rates), clip[:, 0], lambdas, self.rate_weight)
