@@ -18,11 +18,13 @@ below a plain copy of the reference after 600 steps (docs/ARCHITECTURE.md).
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from ..layers import DownBlock, ResBlock, UpBlock, conv3x3, downsample_flow, flow_warp, subpel_conv
+from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv
 from .config import CodecConfig
 from .latent_coding import CodedLatent, HyperpriorLatentCoder, TransformCodec
+from .motion_estimation import estimate_flow
 from .rate import RateScales
 
 
@@ -30,27 +32,48 @@ FLOW_UNIT = 8.0  # pixels per unit of the motion decoder's output, so that a fre
 
 
 class MotionCodec(TransformCodec):
-    """Cross-domain motion encoder-decoder: (pixels of frame t, reference feature) -> coded motion -> flow."""
+    """Cross-domain motion encoder-decoder: (pixels of frame t, reference feature, motion hint) -> coded motion
+    -> flow.
+
+    The hint is the encoder's block-matching estimate (`motion_estimation.estimate_flow`). Besides the deep
+    transforms, a linear path codes the hint averaged over 16x16 blocks in two latent channels and the decoder
+    reads them back, upsampled bilinearly, as a coarse flow; the deep decoder adds detail on top. Both paths start
+    so that a fresh codec codes the block-averaged hint exactly (the deep ones' last convs start at zero), which
+    is what made the motion codec trainable on a CPU (docs/ARCHITECTURE.md).
+    """
 
     def __init__(self, config: CodecConfig):
         super().__init__()
         c, mc = config.feature_channels, config.motion_channels
         self.encoder = nn.Sequential(
-            conv3x3(3 + c, mc), DownBlock(mc, mc), DownBlock(mc, mc), DownBlock(mc, mc), DownBlock(mc, mc),
+            conv3x3(3 + c + 2, mc), DownBlock(mc, mc), DownBlock(mc, mc), DownBlock(mc, mc), DownBlock(mc, mc),
             conv3x3(mc, mc),
         )
         self.decoder = nn.Sequential(
             UpBlock(mc, mc), UpBlock(mc, mc), UpBlock(mc, mc), UpBlock(mc, mc), conv3x3(mc, 2),
         )
+        self.hint_to_latent = conv1x1(2, mc)
+        self.latent_to_flow = conv1x1(mc, 2)
+        with torch.no_grad():
+            for conv in (self.encoder[-1], self.decoder[-1]):
+                conv.weight.zero_()
+                conv.bias.zero_()
+            for conv in (self.hint_to_latent, self.latent_to_flow):
+                conv.weight.zero_()
+                conv.bias.zero_()
+            self.hint_to_latent.weight[:2, :, 0, 0] = torch.eye(2)
+            self.latent_to_flow.weight[:, :2, 0, 0] = torch.eye(2)
         self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels)
         self.rate_scales = RateScales(config.num_rates, mc)
 
-    def analyse(self, x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
-        return self.encoder(torch.cat([x, ref], dim=1))
+    def analyse(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor) -> torch.Tensor:
+        hint = hint / FLOW_UNIT
+        return self.encoder(torch.cat([x, ref, hint], dim=1)) + self.hint_to_latent(F.avg_pool2d(hint, 16))
 
     def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
         """Decoded motion latent -> flow field in pixels at full resolution."""
-        return self.decoder(latent) * FLOW_UNIT
+        coarse = F.interpolate(self.latent_to_flow(latent), scale_factor=16, mode="bilinear", align_corners=False)
+        return (coarse + self.decoder(latent)) * FLOW_UNIT
 
 
 class TemporalContextMining(nn.Module):
@@ -131,9 +154,10 @@ class InterCodec(nn.Module):
         self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m)
         self.rate_scales = RateScales(config.num_rates, m)
 
-    def forward(self, x, ref, rate) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Training / estimation: decoded feature and the likelihoods of the four latents."""
-        flow, motion_likelihoods = self.motion(x, ref, rate=rate)
+    def forward(self, x, ref, ref_pixels, rate) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Training / estimation: decoded feature and the likelihoods of the four latents. `ref_pixels` (the
+        reconstruction of `ref`) only serve the encoder's motion search."""
+        flow, motion_likelihoods = self.motion(x, ref, estimate_flow(x, ref_pixels), rate=rate)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
         y_hat, likelihoods = self.latent(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))
@@ -143,8 +167,9 @@ class InterCodec(nn.Module):
             "y": likelihoods["y"], "z": likelihoods["z"],
         }
 
-    def compress(self, x: torch.Tensor, ref: torch.Tensor, rate: float) -> tuple[list[CodedLatent], torch.Tensor]:
-        motion, flow = self.motion.compress(x, ref, rate=rate)
+    def compress(self, x: torch.Tensor, ref: torch.Tensor, ref_pixels: torch.Tensor, rate: float
+                 ) -> tuple[list[CodedLatent], torch.Tensor]:
+        motion, flow = self.motion.compress(x, ref, estimate_flow(x, ref_pixels), rate=rate)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
         coded = self.latent.compress(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))

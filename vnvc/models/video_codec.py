@@ -80,7 +80,7 @@ class VideoCodec(nn.Module):
         return FrameOutput(pixels, self.intra.adaptor(pixels), likelihoods)
 
     def forward_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor) -> FrameOutput:
-        feature, likelihoods = self.inter(x, reference, rate)
+        feature, likelihoods = self.inter(x, reference, self.reference_pixels(reference), rate)
         return FrameOutput(self.reconstruction(feature), feature, likelihoods)
 
     # --- coding ---------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ class VideoCodec(nn.Module):
         )
 
     def encode_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float) -> CodedFrame:
-        return self._inter_frame(*self.inter.compress(x, reference, rate))
+        return self._inter_frame(*self.inter.compress(x, reference, self.reference_pixels(reference), rate))
 
     def decode_inter(
         self, payloads: list[bytes], size: tuple[int, int], reference: torch.Tensor, rate: float
@@ -113,6 +113,11 @@ class VideoCodec(nn.Module):
             motion.estimated_bits + context.estimated_bits,
             {"motion": motion.estimated_bits, "residual": context.estimated_bits},
         )
+
+    @torch.no_grad()
+    def reference_pixels(self, reference: torch.Tensor) -> torch.Tensor:
+        """The reconstruction of a reference feature, which the encoder's motion search matches against."""
+        return self.reconstruction(reference).clamp(0, 1)
 
     # --- consumers of F̂t ----------------------------------------------------------------------------------
     def pixels(self, frame: CodedFrame) -> torch.Tensor:

@@ -4,8 +4,8 @@ Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` th
 
 - `intra`: the I-frame codec and its feature adaptor, full RD loss.
 - `inter_motion`: cross-domain motion coding; distortion of the reconstruction of the *warped* reference
-  feature plus the motion rate. Nothing pretrained estimates motion here, so a first `inter_motion` stage with
-  `rate_weight=0` lets the motion codec learn to find motion before the rate pushes its latent towards zero.
+  feature plus the motion rate (the motion codec starts out coding the encoder's block-matching hint; a first
+  stage with `rate_weight=0` and `flow_weight` can teach it the clips' exact flow before the rate weighs in).
 - `inter_reconstruction`: contextual coding and reconstruction, distortion only (motion frozen).
 - `inter_contextual`: the same with the contextual rate.
 - `inter_all`: every inter network, full RD loss, one P-frame.
@@ -23,6 +23,7 @@ from torch import nn
 
 from ..layers import flow_warp
 from ..models import FrameOutput, VideoCodec
+from ..models.motion_estimation import estimate_flow
 from .losses import rd_loss
 
 STAGES = ("intra", "inter_motion", "inter_reconstruction", "inter_contextual", "inter_all", "cascade", "joint")
@@ -97,7 +98,7 @@ class StageLoss(nn.Module):
 
     def _motion_loss(self, x, reference, rates, lambdas, flows) -> dict[str, torch.Tensor]:
         motion = self.model.inter.motion
-        flow, likelihoods = motion(x, reference, rate=rates)
+        flow, likelihoods = motion(x, reference, estimate_flow(x, self.model.reference_pixels(reference)), rate=rates)
         warped = self.model.reconstruction(flow_warp(reference, flow))
         losses = rd_loss(FrameOutput(warped, reference, likelihoods), x, lambdas, self.rate_weight)
         if self.flow_weight > 0:

@@ -1,0 +1,67 @@
+"""Encoder-side motion search: a coarse-to-fine block matcher that hints the motion encoder.
+
+The decoder never runs this: it only sees the coded motion latent. Like a classic encoder's motion search, the
+matcher compares the current frame with the decoded reference frame (here the reconstruction of F̂(t-1)) and
+gives the motion encoder a backward flow to code, so that the learned motion codec starts from a working
+estimate instead of having to discover correlation on its own (docs/ARCHITECTURE.md, "Where we departed").
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..layers import flow_warp
+
+
+def _luma(x: torch.Tensor) -> torch.Tensor:
+    return (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]).float()
+
+
+def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, radius: int, step: float,
+            block: int) -> torch.Tensor:
+    """Block flow (N, 2, H/block, W/block): per block, the candidate `flow` + step·(dx, dy), |dx|, |dy| <= radius,
+    whose warp of `reference` matches `current` best over the block (mean absolute luma difference; ties go to
+    the smaller change)."""
+    offsets = sorted(((dx, dy) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
+                     key=lambda d: (abs(d[0]) + abs(d[1]), d))
+    best_cost, best = None, flow
+    for dx, dy in offsets:  # one candidate at a time: memory stays at a few frames even at 1080p
+        candidate = flow + step * torch.tensor([dx, dy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
+        warped = flow_warp(reference, F.interpolate(candidate, scale_factor=block, mode="nearest"))
+        cost = F.avg_pool2d((current - warped).abs(), block)
+        if best_cost is None:
+            best_cost, best = cost, candidate
+            continue
+        better = cost < best_cost
+        best_cost = torch.where(better, cost, best_cost)
+        best = torch.where(better, candidate, best)
+    return best
+
+
+@torch.no_grad()
+def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int = 4, radius: int = 3,
+                  block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25)) -> torch.Tensor:
+    """Backward flow (N, 2, H, W) in pixels such that `flow_warp(reference, flow)` approximates `current`.
+
+    Images (N, 3, H, W) in [0, 1]. Block matching over a pyramid of `levels` halvings: at each level one flow per
+    `block`×`block` block, searched in full over ±`radius` pixels around the flow of its parent block (so up to
+    ±radius·(2^levels − 1) pixels in all), then refined at full resolution by each step of `subpel`. The result
+    is constant over blocks. H and W must be divisible by block·2^(levels-1) (64 by default, the codec's padding).
+    """
+    multiple = block * 2 ** (levels - 1)
+    if current.shape[-2] % multiple or current.shape[-1] % multiple:
+        raise ValueError(f"motion search needs frame sides divisible by {multiple}, got {tuple(current.shape[-2:])}")
+    cur, ref = _luma(current), _luma(reference)
+    pyramid = [(cur, ref)]
+    for _ in range(levels - 1):
+        cur, ref = F.avg_pool2d(cur, 2), F.avg_pool2d(ref, 2)
+        pyramid.append((cur, ref))
+    flow = cur.new_zeros(cur.shape[0], 2, cur.shape[-2] // block, cur.shape[-1] // block)
+    for level, (cur, ref) in enumerate(reversed(pyramid)):
+        if level:
+            flow = 2 * F.interpolate(flow, scale_factor=2, mode="nearest")
+        flow = _search(cur, ref, flow, radius, 1.0, block)
+    for step in subpel:
+        flow = _search(cur, ref, flow, 1, step, block)
+    return F.interpolate(flow, scale_factor=block, mode="nearest").to(current.dtype)
