@@ -3,10 +3,17 @@ checkpoints/heads/ as ``<task>_<domain>.pth`` and record them in checkpoints/hea
 
     python -c "from vnvc.data import generate_dataset as g; g('out/synth', 'train', 32, 12, 128, 160, seed=7); \\
                g('out/synth', 'val', 8, 12, 128, 160, seed=7)"
-    python eval/machine_vision.py --task detection --data out/synth --checkpoint small --intra-period 1 \\
-        --task-config configs/tasks/small/detection_feature.py --train-heads --train-iters 2500 \\
-        --baseline vnvc-pixels x265 --anchor-qps 32 37 42 47 --out out/heads/detection
+    python eval/machine_vision.py --task detection --data out/synth --checkpoint small --intra-period 8 \\
+        --task-config configs/tasks/small/detection_feature.py --pixel-head checkpoints/heads/detection_pixel.pth \\
+        --train-heads --train-iters 2500 --baseline vnvc-pixels x265 --anchor-qps 32 37 42 47 --out out/heads/detection
     python scripts/ship_heads.py out/heads/detection
+    python eval/machine_vision.py --task segmentation --data out/synth --checkpoint small --intra-period 8 \\
+        --task-config configs/tasks/small/segmentation_feature.py --train-heads --train-iters 1500 --baseline none \\
+        --out out/heads/segmentation
+    python scripts/ship_heads.py out/heads/segmentation
+
+(The pixel head, detection_pixel.pth, was trained on the original frames by the same detection command with
+--intra-period 1 and without --pixel-head; it does not depend on the codec.)
 """
 
 from __future__ import annotations

@@ -55,10 +55,7 @@ class MotionCodec(TransformCodec):
         self.hint_to_latent = conv1x1(2, mc)
         self.latent_to_flow = conv1x1(mc, 2)
         with torch.no_grad():
-            for conv in (self.encoder[-1], self.decoder[-1]):
-                conv.weight.zero_()
-                conv.bias.zero_()
-            for conv in (self.hint_to_latent, self.latent_to_flow):
+            for conv in (self.encoder[-1], self.decoder[-1], self.hint_to_latent, self.latent_to_flow):
                 conv.weight.zero_()
                 conv.bias.zero_()
             self.hint_to_latent.weight[:2, :, 0, 0] = torch.eye(2)
