@@ -39,20 +39,32 @@ def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, 
     return best
 
 
+def pyramid_levels(height: int, width: int, block: int = 8, min_levels: int = 4, max_levels: int = 6) -> int:
+    """Levels for a frame: as many halvings as keep at least four blocks across the shorter side at the
+    coarsest level, within [min_levels, max_levels] (4 up to 255-pixel sides, 6 at 1080p: ±189 px of search)."""
+    levels = min_levels
+    while levels < max_levels and min(height, width) >> levels >= 4 * block:
+        levels += 1
+    return levels
+
+
 @torch.no_grad()
-def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int = 4, radius: int = 3,
+def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | None = None, radius: int = 3,
                   block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25)) -> torch.Tensor:
     """Backward flow (N, 2, H, W) in pixels such that `flow_warp(reference, flow)` approximates `current`.
 
-    Images (N, 3, H, W) in [0, 1]. Block matching over a pyramid of `levels` halvings: at each level one flow per
-    `block`×`block` block, searched in full over ±`radius` pixels around the flow of its parent block (so up to
-    ±radius·(2^levels − 1) pixels in all), then refined at full resolution by each step of `subpel`. The result
-    is constant over blocks. H and W must be divisible by block·2^(levels-1) (64 by default, the codec's padding).
+    Images (N, 3, H, W) in [0, 1]. Block matching over a pyramid of `levels` halvings (default: `pyramid_levels`):
+    at each level one flow per `block`×`block` block, searched in full over ±`radius` pixels around the flow of its
+    parent block (so up to ±radius·(2^levels − 1) pixels in all), then refined at full resolution by each step of
+    `subpel`. The result is constant over blocks. Frames are edge-padded to a multiple of block·2^(levels-1) for
+    the search and the flow cropped back.
     """
+    height, width = current.shape[-2:]
+    levels = levels or pyramid_levels(height, width, block)
     multiple = block * 2 ** (levels - 1)
-    if current.shape[-2] % multiple or current.shape[-1] % multiple:
-        raise ValueError(f"motion search needs frame sides divisible by {multiple}, got {tuple(current.shape[-2:])}")
-    cur, ref = _luma(current), _luma(reference)
+    padding = (0, -width % multiple, 0, -height % multiple)
+    cur = F.pad(_luma(current), padding, mode="replicate")
+    ref = F.pad(_luma(reference), padding, mode="replicate")
     pyramid = [(cur, ref)]
     for _ in range(levels - 1):
         cur, ref = F.avg_pool2d(cur, 2), F.avg_pool2d(ref, 2)
@@ -64,4 +76,5 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int = 
         flow = _search(cur, ref, flow, radius, 1.0, block)
     for step in subpel:
         flow = _search(cur, ref, flow, 1, step, block)
-    return F.interpolate(flow, scale_factor=block, mode="nearest").to(current.dtype)
+    flow = F.interpolate(flow, scale_factor=block, mode="nearest")[..., :height, :width]
+    return flow.to(current.dtype)
