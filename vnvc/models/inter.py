@@ -1,8 +1,8 @@
 """Inter-frame codec of VNVC: the feature loop.
 
 Frame t is coded against the decoded feature F̂(t-1) of the previous frame:
-1. cross-domain motion coding: the motion encoder sees the current pixels and the reference *feature*;
-   the motion decoder gives a flow field (no separate optical-flow network);
+1. cross-domain motion coding: the motion encoder sees the current pixels, the reference *feature* and the
+   encoder's block-matching hint; the motion decoder gives a flow field (no optical-flow network);
 2. temporal context mining: the reference feature is lifted to three scales, warped by the flow and fused
    top-down into three temporal contexts;
 3. contextual coding: the contexts condition the contextual encoder, the temporal prior of the entropy model and
