@@ -24,7 +24,6 @@ from torch import nn
 from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv
 from .config import CodecConfig
 from .latent_coding import CodedLatent, HyperpriorLatentCoder, TransformCodec
-from .motion_estimation import estimate_flow
 from .rate import RateScales
 
 
@@ -151,10 +150,10 @@ class InterCodec(nn.Module):
         self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m)
         self.rate_scales = RateScales(config.num_rates, m)
 
-    def forward(self, x, ref, ref_pixels, rate) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Training / estimation: decoded feature and the likelihoods of the four latents. `ref_pixels` (the
-        reconstruction of `ref`) only serve the encoder's motion search."""
-        flow, motion_likelihoods = self.motion(x, ref, estimate_flow(x, ref_pixels), rate=rate)
+    def forward(self, x, ref, hint, rate) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Training / estimation: decoded feature and the likelihoods of the four latents. `hint` is the encoder's
+        motion search result (`VideoCodec.motion_hint`)."""
+        flow, motion_likelihoods = self.motion(x, ref, hint, rate=rate)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
         y_hat, likelihoods = self.latent(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))
@@ -164,9 +163,9 @@ class InterCodec(nn.Module):
             "y": likelihoods["y"], "z": likelihoods["z"],
         }
 
-    def compress(self, x: torch.Tensor, ref: torch.Tensor, ref_pixels: torch.Tensor, rate: float
+    def compress(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor, rate: float
                  ) -> tuple[list[CodedLatent], torch.Tensor]:
-        motion, flow = self.motion.compress(x, ref, estimate_flow(x, ref_pixels), rate=rate)
+        motion, flow = self.motion.compress(x, ref, hint, rate=rate)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
         coded = self.latent.compress(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))

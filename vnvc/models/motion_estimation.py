@@ -25,14 +25,11 @@ def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, 
     the smaller change)."""
     offsets = sorted(((dx, dy) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
                      key=lambda d: (abs(d[0]) + abs(d[1]), d))
-    best_cost, best = None, flow
+    best_cost, best = torch.full_like(flow[:, :1], float("inf")), flow
     for dx, dy in offsets:  # one candidate at a time: memory stays at a few frames even at 1080p
         candidate = flow + step * torch.tensor([dx, dy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
         warped = flow_warp(reference, F.interpolate(candidate, scale_factor=block, mode="nearest"))
         cost = F.avg_pool2d((current - warped).abs(), block)
-        if best_cost is None:
-            best_cost, best = cost, candidate
-            continue
         better = cost < best_cost
         best_cost = torch.where(better, cost, best_cost)
         best = torch.where(better, candidate, best)
@@ -41,7 +38,7 @@ def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, 
 
 def pyramid_levels(height: int, width: int, block: int = 8, min_levels: int = 4, max_levels: int = 6) -> int:
     """Levels for a frame: as many halvings as keep at least four blocks across the shorter side at the
-    coarsest level, within [min_levels, max_levels] (4 up to 255-pixel sides, 6 at 1080p: ±189 px of search)."""
+    coarsest level, within [min_levels, max_levels] (4 below 512-pixel sides, 5 below 1,024, 6 at 1080p: ±189 px of search)."""
     levels = min_levels
     while levels < max_levels and min(height, width) >> levels >= 4 * block:
         levels += 1

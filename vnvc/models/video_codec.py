@@ -19,6 +19,7 @@ from .config import CodecConfig
 from .inter import InterCodec
 from .intra import IntraCodec
 from .latent_coding import CodedLatent
+from .motion_estimation import estimate_flow
 from .reconstruction import FeatureEnhancement, FrameReconstruction
 
 
@@ -80,7 +81,7 @@ class VideoCodec(nn.Module):
         return FrameOutput(pixels, self.intra.adaptor(pixels), likelihoods)
 
     def forward_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor) -> FrameOutput:
-        feature, likelihoods = self.inter(x, reference, self.reference_pixels(reference), rate)
+        feature, likelihoods = self.inter(x, reference, self.motion_hint(x, reference), rate)
         return FrameOutput(self.reconstruction(feature), feature, likelihoods)
 
     # --- coding ---------------------------------------------------------------------------------------------
@@ -99,7 +100,7 @@ class VideoCodec(nn.Module):
         )
 
     def encode_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float) -> CodedFrame:
-        return self._inter_frame(*self.inter.compress(x, reference, self.reference_pixels(reference), rate))
+        return self._inter_frame(*self.inter.compress(x, reference, self.motion_hint(x, reference), rate))
 
     def decode_inter(
         self, payloads: list[bytes], size: tuple[int, int], reference: torch.Tensor, rate: float
@@ -115,9 +116,9 @@ class VideoCodec(nn.Module):
         )
 
     @torch.no_grad()
-    def reference_pixels(self, reference: torch.Tensor) -> torch.Tensor:
-        """The reconstruction of a reference feature, which the encoder's motion search matches against."""
-        return self.reconstruction(reference).clamp(0, 1)
+    def motion_hint(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        """The encoder's motion search for frame `x`: block matching against the reconstruction of `reference`."""
+        return estimate_flow(x, self.reconstruction(reference).clamp(0, 1))
 
     # --- consumers of F̂t ----------------------------------------------------------------------------------
     def pixels(self, frame: CodedFrame) -> torch.Tensor:

@@ -23,7 +23,6 @@ from torch import nn
 
 from ..layers import flow_warp
 from ..models import FrameOutput, VideoCodec
-from ..models.motion_estimation import estimate_flow
 from .losses import rd_loss
 
 STAGES = ("intra", "inter_motion", "inter_reconstruction", "inter_contextual", "inter_all", "cascade", "joint")
@@ -98,7 +97,7 @@ class StageLoss(nn.Module):
 
     def _motion_loss(self, x, reference, rates, lambdas, flows) -> dict[str, torch.Tensor]:
         motion = self.model.inter.motion
-        flow, likelihoods = motion(x, reference, estimate_flow(x, self.model.reference_pixels(reference)), rate=rates)
+        flow, likelihoods = motion(x, reference, self.model.motion_hint(x, reference), rate=rates)
         warped = self.model.reconstruction(flow_warp(reference, flow))
         losses = rd_loss(FrameOutput(warped, reference, likelihoods), x, lambdas, self.rate_weight)
         if self.flow_weight > 0:
