@@ -3,6 +3,13 @@
 y is coded with a Gaussian conditional whose means and scales come from the decoded hyper-latent z (coded with a
 factorized prior) fused with `prior` features at y's resolution. Encoder and decoder share `_params`, so both sides
 compute bit-identical means and scales from the same decoded symbols.
+
+Scales are softplus(raw) floored at the Gaussian conditional's `scale_min`. The floor is applied to `raw`, with the
+gradient rule of `lower_bound`, not after the softplus: a raw value that has drifted far below the floor would
+otherwise sit where the softplus has no gradient, and the scale could never grow again. Round 4 of the shipped
+model ended that way: motion-latent channels whose symbols were non-zero 40 % of the time had raw scales near
+-75, and every non-zero symbol cost about 18 bits (docs/ARCHITECTURE.md). The floored and the plain form give the
+same scales, so streams do not change.
 """
 
 from __future__ import annotations
@@ -10,11 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..entropy import FactorizedPrior, GaussianConditional
+from ..entropy.base import lower_bound
 from ..layers import conv1x1, conv3x3, subpel_conv
 
 if TYPE_CHECKING:
@@ -54,13 +64,14 @@ class HyperpriorLatentCoder(nn.Module):
         )
         self.hyper_prior = FactorizedPrior(h)
         self.conditional = GaussianConditional()
+        self._raw_scale_floor = math.log(math.expm1(self.conditional.scale_min))  # softplus(floor) = scale_min
 
     def _params(self, z_hat: torch.Tensor, prior: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.hyper_synthesis(z_hat)
         if prior is not None:
             features = torch.cat([features, prior], dim=1)
-        means, scales = self.param_fusion(features).chunk(2, dim=1)
-        return means, F.softplus(scales)
+        means, raw_scales = self.param_fusion(features).chunk(2, dim=1)
+        return means, F.softplus(lower_bound(raw_scales, self._raw_scale_floor))
 
     def forward(
         self, y: torch.Tensor, prior: torch.Tensor | None = None
