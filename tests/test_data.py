@@ -15,7 +15,7 @@ from pycocotools.coco import COCO
 
 from vnvc.data import CLASSES, NaturalClipDataset, generate_dataset, render_video
 from vnvc.data.images import image_pool
-from vnvc.data.natural import camera_path
+from vnvc.data.natural import MAX_SPEED, camera_path
 from vnvc.data.synthetic import MIN_VISIBLE_AREA
 from vnvc.errors import InputError
 from vnvc.io import list_png_frames, load_dataset_config, read_png
@@ -55,6 +55,22 @@ def test_natural_motion_is_smooth():
     for clip in clips:  # no frame jumps: the largest step is close to the typical one
         steps = (clip[1:] - clip[:-1]).abs().mean(dim=(1, 2, 3))
         assert steps.max() <= 2.5 * steps.mean() + 0.01
+
+
+def test_max_speed_scales_the_camera_motion():
+    """A higher speed bound moves the camera further per frame on the same seeds; 0 holds it still; the default is
+    MAX_SPEED."""
+    def mean_speed(max_speed: float | None) -> float:
+        extra = {} if max_speed is None else {"max_speed": max_speed}
+        dataset = NaturalClipDataset(12, 3, 64, 64, seed=4, with_flow=True, **extra)
+        return float(np.mean([dataset[i][1][1:].norm(dim=1).mean().item() for i in range(len(dataset))]))
+
+    default, faster = mean_speed(None), mean_speed(2.5 * MAX_SPEED)
+    assert default == mean_speed(MAX_SPEED)
+    assert faster > 1.8 * default
+    assert mean_speed(0.0) < 0.3 * default  # what remains is zoom and spin
+    with pytest.raises(ValueError, match="max_speed"):
+        NaturalClipDataset(1, 2, 16, 16, max_speed=-0.1)
 
 
 def test_camera_flow_warps_the_previous_frame_onto_the_next():

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 from vnvc.data.images import image_pool, level_for_scale, pyramid_level
 
 MAX_ANGLE = 0.2  # radians
-MAX_SPEED = 0.03  # camera speed, fraction of the larger output side per frame
+MAX_SPEED = 0.03  # default bound of the camera speed, fraction of the larger output side per frame
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,9 @@ class CameraPath:
 
 
 def camera_path(frames: int, height: int, width: int, source_hw: tuple[int, int],
-                rng: np.random.Generator) -> CameraPath:
-    """A random smooth camera move whose ``height`` x ``width`` view stays inside a ``source_hw`` photograph."""
+                rng: np.random.Generator, max_speed: float = MAX_SPEED) -> CameraPath:
+    """A random smooth camera move whose ``height`` x ``width`` view stays inside a ``source_hw`` photograph; its
+    speed is uniform up to ``max_speed`` larger output sides per frame."""
     src_h, src_w = source_hw
     t = np.arange(frames, dtype=np.float64)
     angle0 = rng.uniform(-0.1, 0.1)
@@ -51,7 +52,7 @@ def camera_path(frames: int, height: int, width: int, source_hw: tuple[int, int]
     start = rng.uniform(low, high)
     heading = rng.uniform(0, 2 * math.pi)
     direction = np.array([math.cos(heading), math.sin(heading)])
-    travel = rng.uniform(0, MAX_SPEED) * max(height, width) * scales[0] * max(frames - 1, 0)
+    travel = rng.uniform(0, max_speed) * max(height, width) * scales[0] * max(frames - 1, 0)
     end = np.clip(start + travel * direction, low, high)
     bend = rng.uniform(-0.5, 0.5) * np.array([-direction[1], direction[0]]) * np.linalg.norm(end - start)
     control = np.clip((start + end) / 2 + bend, low, high)
@@ -90,14 +91,15 @@ def camera_flow(affine: torch.Tensor, height: int, width: int) -> torch.Tensor:
 
 
 def render_clip(frames: int, height: int, width: int, rng: np.random.Generator,
-                image_index: int | None = None, with_flow: bool = False) -> torch.Tensor | tuple[torch.Tensor,
-                                                                                              torch.Tensor]:
+                image_index: int | None = None, with_flow: bool = False, max_speed: float = MAX_SPEED
+                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """A ``(frames, 3, height, width)`` clip in [0, 1] over pool image ``image_index`` (random when None), and
-    with ``with_flow`` its exact backward flow ``(frames, 2, height, width)`` (`camera_flow`)."""
+    with ``with_flow`` its exact backward flow ``(frames, 2, height, width)`` (`camera_flow`). ``max_speed``
+    bounds the camera speed (`camera_path`)."""
     if image_index is None:
         image_index = int(rng.integers(len(image_pool())))
     source_hw = tuple(image_pool()[image_index].shape[1:])
-    path = camera_path(frames, height, width, source_hw, rng)
+    path = camera_path(frames, height, width, source_hw, rng, max_speed)
     source = pyramid_level(image_index, level_for_scale(image_index, float(path.scales.min())))
     affine = path_to_affine(path, height, width, source_hw)
     grid = F.affine_grid(affine, [frames, 3, height, width], align_corners=False)
@@ -120,13 +122,20 @@ def render_clip(frames: int, height: int, width: int, rng: np.random.Generator,
 
 class NaturalClipDataset(Dataset):
     """``num_clips`` clips of ``frames`` frames, float32 ``(T, 3, H, W)`` in [0, 1], deterministic from ``seed``;
-    with ``with_flow`` each item is ``(clip, flow)``, the clip's exact backward flow ``(T, 2, H, W)``."""
+    with ``with_flow`` each item is ``(clip, flow)``, the clip's exact backward flow ``(T, 2, H, W)``.
 
-    def __init__(self, num_clips: int, frames: int, height: int, width: int, seed: int = 0, with_flow: bool = False):
+    ``max_speed`` bounds the camera speed in larger output sides per frame: small training frames with a higher
+    bound move by as many pixels a frame as larger frames do at the default.
+    """
+
+    def __init__(self, num_clips: int, frames: int, height: int, width: int, seed: int = 0, with_flow: bool = False,
+                 max_speed: float = MAX_SPEED):
         if min(num_clips, frames, height, width) < 1:
             raise ValueError("num_clips, frames, height and width must be positive")
+        if max_speed < 0:
+            raise ValueError(f"max_speed must not be negative, got {max_speed}")
         self.num_clips, self.frames, self.height, self.width, self.seed = num_clips, frames, height, width, seed
-        self.with_flow = with_flow
+        self.with_flow, self.max_speed = with_flow, max_speed
 
     def __len__(self) -> int:
         return self.num_clips
@@ -135,7 +144,7 @@ class NaturalClipDataset(Dataset):
         if not 0 <= index < self.num_clips:
             raise IndexError(f"clip {index} of a dataset of {self.num_clips}")
         return render_clip(self.frames, self.height, self.width, np.random.default_rng([self.seed, index]),
-                           with_flow=self.with_flow)
+                           with_flow=self.with_flow, max_speed=self.max_speed)
 
 
 def clip_to_frames(clip: torch.Tensor) -> list[np.ndarray]:

@@ -5,9 +5,11 @@ A training config (mmengine python file) names the codec architecture, the data,
     codec = "small"                     # configs/codec/<name>.py, or a path
     init_from = None                    # checkpoint to fine-tune from
     reinitialize = []                   # submodules of init_from's model to start afresh, e.g. ["inter"]
+    precision = "fp32"                  # or "bf16": autocast for the networks, float32 for warps, motion search,
+                                        # likelihoods and the distortion (vnvc.precision)
     aux_lr = 1e-2                       # learning rate of the factorized priors' quantiles (the aux loss)
     entropy_lr = 1e-3                   # of the factorized priors' densities (default: each stage's lr)
-    data = dict(height=256, width=256, frames=5, seed=0)
+    data = dict(height=256, width=256, frames=5, seed=0)  # optional max_speed (vnvc.data.natural)
     batch_size = 4                      # per process; a stage may set its own
     stages = [dict(stage="intra", steps=2000, lr=1e-4), dict(stage="cascade", steps=500, lr=1e-5, frames=4)]
     # a stage may also set batch_size, frames, rate_weight (0: distortion only) and, for inter_motion,
@@ -34,7 +36,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from ..data.labelled import LabelledClipDataset
-from ..data.natural import NaturalClipDataset
+from ..data.natural import MAX_SPEED, NaturalClipDataset
 from ..errors import ConfigError
 from ..models import VideoCodec, load_codec_config
 from ..zoo import model_from_checkpoint, read_checkpoint, save_checkpoint
@@ -42,6 +44,7 @@ from . import distributed
 from .stages import STAGES, StageLoss, trainable_parameters
 
 _CLIP_POOL = 1 << 30  # the natural-clip generator is indexed, not enumerated
+PRECISIONS = ("fp32", "bf16")
 
 
 def load_train_config(path: str | Path) -> dict[str, Any]:
@@ -57,6 +60,8 @@ def load_train_config(path: str | Path) -> dict[str, Any]:
     for key in ("codec", "data", "stages"):
         if key not in cfg:
             raise ConfigError(f"training config {path}: missing `{key}`")
+    if cfg.get("precision", "fp32") not in PRECISIONS:
+        raise ConfigError(f"training config {path}: precision is {cfg['precision']!r}; choose one of {PRECISIONS}")
     size = (cfg["data"].get("height"), cfg["data"].get("width"))
     if not all(isinstance(v, int) and v > 0 and v % 64 == 0 for v in size):
         raise ConfigError(f"training config {path}: data height and width must be positive multiples of 64, got {size}")
@@ -89,7 +94,7 @@ class Trainer:
         self.model.to(self.ctx.device)
         self.frames = max(int(s.get("frames", 2)) for s in cfg["stages"])
         self.dataset = NaturalClipDataset(_CLIP_POOL, self.frames, int(data["height"]), int(data["width"]), self.seed,
-                                          with_flow=True)
+                                          with_flow=True, max_speed=float(data.get("max_speed", MAX_SPEED)))
         self.batch_size = int(cfg.get("batch_size", 4))
         self._labelled: LabelledClipDataset | None = None  # the joint stage's clips, made when first needed
         self._labelled_key: tuple | None = None
@@ -212,7 +217,9 @@ class Trainer:
             clip, targets = clip[:, :frames], flows[:, :frames]
         optimizer = self.optimizer_for(index)
         self.model.zero_grad(set_to_none=True)  # every parameter: no stale gradient survives a stage change
-        losses = stage_loss(clip, rates, targets)
+        bf16 = self.cfg.get("precision", "fp32") == "bf16"
+        with torch.autocast(device_type=self.ctx.device.type, dtype=torch.bfloat16, enabled=bf16):
+            losses = stage_loss(clip, rates, targets)
         (losses["loss"] + losses["aux"]).backward()
         # the quantiles see only the aux loss, whose gradient must not scale down the others'
         clipped = optimizer.param_groups[0]["params"] + optimizer.param_groups[1]["params"]
