@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -10,7 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from vnvc.data import NaturalClipDataset
 from vnvc.errors import ConfigError
+from vnvc.layers import flow_warp
+from vnvc.models.motion_estimation import estimate_flow
 from vnvc.train.run import Trainer, load_train_config, train_from_config
 from vnvc.train.stages import StageLoss
 from vnvc.zoo import load_model
@@ -103,10 +107,35 @@ def test_motion_stage_weighs_rate_and_true_flow(tmp_path):
         StageLoss(trainer.model, "inter_motion", flow_weight=1.0)(clip[:, :2], rates, None)
 
 
+def test_bf16_training_runs_with_sensitive_steps_in_float32(tmp_path):
+    cfg = load_train_config(TINY)
+    cfg["precision"] = "bf16"
+    history = Trainer(cfg, tmp_path / "all").run()
+    assert {r["stage"] for r in history} == {"intra", "inter_motion", "inter_reconstruction", "inter_contextual",
+                                             "inter_all", "cascade"}
+    assert all(math.isfinite(r["loss"]) and math.isfinite(r["bpp"]) for r in history)
+    # one and the same step in both precisions: the networks' rounding shows, but only at the percent level
+    fp32 = Trainer(load_train_config(TINY), tmp_path / "fp32")
+    bf16 = Trainer(cfg, tmp_path / "bf16")
+    a, b = (t.train_step(t.stage_loss(0), 0) for t in (fp32, bf16))
+    assert a["loss"] != b["loss"] and abs(a["loss"] - b["loss"]) < 0.05 * a["loss"]
+    # warps and the motion search ignore autocast: the same float32 results as without it
+    clip, flow = NaturalClipDataset(1, 2, 64, 64, seed=1, with_flow=True)[0]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        warped = flow_warp(clip[:1], flow[1:])
+        hint = estimate_flow(clip[1:], clip[:1])
+    assert warped.dtype == hint.dtype == torch.float32
+    assert torch.equal(warped, flow_warp(clip[:1], flow[1:])) and torch.equal(hint, estimate_flow(clip[1:], clip[:1]))
+
+
 def test_bad_training_config(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("codec = 'tiny'\ndata = dict(height=64, width=64)\nstages = [dict(stage='warp', steps=3)]\n")
     with pytest.raises(ConfigError, match="warp"):
+        load_train_config(bad)
+    bad.write_text("codec = 'tiny'\ndata = dict(height=64, width=64)\nstages = [dict(stage='intra', steps=3)]\n"
+                   "precision = 'fp8'\n")
+    with pytest.raises(ConfigError, match="precision"):
         load_train_config(bad)
 
 

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .precision import in_float32
+
 
 _GEMM_COLUMNS = 16  # MKL's SGEMM gives the same bits for any thread count when N is a multiple of this
 
@@ -136,6 +138,7 @@ class UNet(nn.Module):
         return x + self.dec1(torch.cat([self.up1(d2), e1], dim=1))
 
 
+@in_float32
 def flow_warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     """Backward-warp `x` (N, C, H, W) by `flow` (N, 2, H, W) given in pixels (dx, dy)."""
     n, _, h, w = x.shape

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..precision import in_float32
 from .base import EncodedLatent, EntropyModel, lower_bound, round_symbols
 from .cdf import build_cdfs
 
@@ -84,6 +85,7 @@ class FactorizedPrior(EntropyModel):
         mass = lower_bound(mass, self.likelihood_bound)
         return mass.reshape(self.channels, z_hat.shape[0], *z_hat.shape[2:]).transpose(0, 1)
 
+    @in_float32
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(z_hat, likelihoods): uniform noise in training, rounding around the medians in eval mode."""
         if self.training:

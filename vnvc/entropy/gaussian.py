@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..precision import in_float32
 from .base import EncodedLatent, EntropyModel, lower_bound, round_symbols
 from .cdf import PRECISION, build_cdfs
 
@@ -46,6 +47,7 @@ class GaussianConditional(EntropyModel):
         mass = _normal_cdf((0.5 - values) / scales) - _normal_cdf((-0.5 - values) / scales)
         return lower_bound(mass, self.likelihood_bound)
 
+    @in_float32
     def forward(
         self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..layers import flow_warp
+from ..precision import in_float32
 
 
 def _luma(x: torch.Tensor) -> torch.Tensor:
@@ -46,6 +47,7 @@ def pyramid_levels(height: int, width: int, block: int = 8, min_levels: int = 4,
 
 
 @torch.no_grad()
+@in_float32
 def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | None = None, radius: int = 3,
                   block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25)) -> torch.Tensor:
     """Backward flow (N, 2, H, W) in pixels such that `flow_warp(reference, flow)` approximates `current`.

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ..models import FrameOutput
+from ..precision import in_float32
 
 
 def bits_per_pixel(output: FrameOutput, num_pixels: int) -> torch.Tensor:
@@ -13,12 +14,13 @@ def bits_per_pixel(output: FrameOutput, num_pixels: int) -> torch.Tensor:
     return output.bits() / num_pixels
 
 
+@in_float32
 def rd_loss(
     output: FrameOutput, target: torch.Tensor, lambdas: torch.Tensor, rate_weight: float = 1.0
 ) -> dict[str, torch.Tensor]:
     """Per-batch mean of lambda * 255^2 * MSE + rate_weight * bpp, with lambdas (N,) chosen by each element's rate
     point (rate_weight 0: distortion only, for warm-up stages)."""
-    mse = F.mse_loss(output.pixels, target, reduction="none").flatten(1).mean(1)
+    mse = F.mse_loss(output.pixels.float(), target, reduction="none").flatten(1).mean(1)
     bpp = bits_per_pixel(output, target.shape[-2] * target.shape[-1])
     loss = lambdas * 255**2 * mse + rate_weight * bpp
     return {"loss": loss.mean(), "mse": mse.mean().detach(), "bpp": bpp.mean().detach()}
