@@ -1,4 +1,5 @@
-"""Write synthetic labelled video to disk in the layouts mmdet 3.x, MOTChallenge tools and the codec read.
+"""Write labelled video (generated here, or imported by `vnvc.data.mot`) to disk in the layouts mmdet 3.x,
+MOTChallenge tools and the codec read.
 
 ::
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,73 +45,108 @@ def generate_dataset(root: str | Path, split: str, num_videos: int, frames: int,
     root = Path(root)
     if (root / split).exists():
         raise InputError(f"{root / split}: already exists; generate each split into a new folder")
-    coco = _CocoBuilder()
+    coco = CocoVideoBuilder(list(CLASSES), supercategory="shape")
     for index in range(num_videos):
         name = f"vid{index:04d}"
         video = render_video(frames, height, width, np.random.default_rng([seed, SPLITS.index(split), index]))
-        folder = root / split / name
-        write_png_folder(video.frames, folder / "img1")
-        write_mot_gt(video, folder / "gt" / "gt.txt")
-        write_seqinfo(name, video, folder / "seqinfo.ini")
-        coco.add_video(name, f"{split}/{name}/img1", video)
-    ann_file = root / "annotations" / f"{split}.json"
+        write_sequence(root, split, name, video.frames, video.labels.shape[1:], _labels(video), FPS, coco)
     info = dict(description="vnvc synthetic labelled video", split=split, seed=seed)
-    _write_text(ann_file, json.dumps(coco.result(info), separators=(",", ":")) + "\n")
     sequences = {f"vid{i:04d}/img1": frames for i in range(num_videos)}
-    update_dataset_config(root / "dataset_config.json", f"SYNTH_{split}", f"{split}/", sequences)
+    return finish_split(root, split, f"SYNTH_{split}", coco, info, sequences)
+
+
+@dataclass(frozen=True)
+class Label:
+    """One object in one frame: what the COCO json and ``gt.txt`` record (``mask`` None: boxes only)."""
+
+    track_id: int  # within its video, from 1
+    category_id: int  # from 1
+    bbox: tuple[float, float, float, float]  # x, y, w, h in pixels
+    area: float
+    visibility: float
+    mask: np.ndarray | None = None  # bool (H, W)
+
+
+def _labels(video: SyntheticVideo) -> list[list[Label]]:
+    return [[Label(i.track_id, i.category + 1, i.bbox, i.area, i.visibility, i.mask) for i in frame]
+            for frame in video.instances]
+
+
+def write_sequence(root: Path, split: str, name: str, frames: Any, size: tuple[int, int],
+                   labels: list[list[Label]], fps: float, coco: "CocoVideoBuilder") -> None:
+    """One video's PNG folder, ``gt.txt`` and ``seqinfo.ini``, and its entries in ``coco``. ``frames``: uint8
+    (H, W, 3) frames of ``size`` (H, W), an array or an iterable of exactly ``len(labels)``."""
+    folder = root / split / name
+    count = write_png_folder(frames, folder / "img1")
+    if count != len(labels):
+        raise InputError(f"{folder}: {count} frames written for {len(labels)} labelled frames")
+    height, width = size
+    write_mot_gt(labels, folder / "gt" / "gt.txt")
+    write_seqinfo(name, count, height, width, fps, folder / "seqinfo.ini")
+    coco.add_video(name, f"{split}/{name}/img1", width, height, fps, labels)
+
+
+def finish_split(root: Path, split: str, config_class: str, coco: "CocoVideoBuilder", info: dict[str, Any],
+                 sequences: dict[str, int]) -> Path:
+    """Write the split's COCO json and its class in ``root/dataset_config.json``; returns the json's path."""
+    ann_file = root / "annotations" / f"{split}.json"
+    _write_text(ann_file, json.dumps(coco.result(info), separators=(",", ":")) + "\n")
+    update_dataset_config(root / "dataset_config.json", config_class, f"{split}/", sequences)
     return ann_file
 
 
-class _CocoBuilder:
+class CocoVideoBuilder:
     """COCO json with ``videos``, per-image ``video_id``/``frame_id`` (from 0) and per-track ``instance_id``."""
 
-    def __init__(self):
+    def __init__(self, classes: list[str], supercategory: str):
+        self.categories = [dict(id=i + 1, name=name, supercategory=supercategory) for i, name in enumerate(classes)]
         self.videos: list[dict[str, Any]] = []
         self.images: list[dict[str, Any]] = []
         self.annotations: list[dict[str, Any]] = []
         self.next_instance = 1
 
-    def add_video(self, name: str, image_dir: str, video: SyntheticVideo) -> None:
-        frames, height, width = video.labels.shape
+    def add_video(self, name: str, image_dir: str, width: int, height: int, fps: float,
+                  labels: list[list[Label]]) -> None:
         video_id = len(self.videos) + 1
-        self.videos.append(dict(id=video_id, name=name, width=width, height=height, frames=frames, fps=FPS))
+        self.videos.append(dict(id=video_id, name=name, width=width, height=height, frames=len(labels), fps=fps))
         instance_ids: dict[int, int] = {}
-        for t, instances in enumerate(video.instances):
+        for t, frame in enumerate(labels):
             image_id = len(self.images) + 1
             self.images.append(dict(id=image_id, video_id=video_id, frame_id=t, width=width, height=height,
                                     file_name=f"{image_dir}/im{t + 1:05d}.png"))
-            for inst in instances:
-                if inst.track_id not in instance_ids:
-                    instance_ids[inst.track_id] = self.next_instance
+            for label in frame:
+                if label.track_id not in instance_ids:
+                    instance_ids[label.track_id] = self.next_instance
                     self.next_instance += 1
-                rle = mask_utils.encode(np.asfortranarray(inst.mask.astype(np.uint8)))
-                self.annotations.append(dict(
+                annotation = dict(
                     id=len(self.annotations) + 1, image_id=image_id, video_id=video_id,
-                    instance_id=instance_ids[inst.track_id], category_id=inst.category + 1, bbox=list(inst.bbox),
-                    area=inst.area, iscrowd=0, visibility=inst.visibility, mot_conf=1.0,
-                    segmentation=dict(size=rle["size"], counts=rle["counts"].decode("ascii"))))
+                    instance_id=instance_ids[label.track_id], category_id=label.category_id, bbox=list(label.bbox),
+                    area=label.area, iscrowd=0, visibility=label.visibility, mot_conf=1.0)
+                if label.mask is not None:
+                    rle = mask_utils.encode(np.asfortranarray(label.mask.astype(np.uint8)))
+                    annotation["segmentation"] = dict(size=rle["size"], counts=rle["counts"].decode("ascii"))
+                self.annotations.append(annotation)
 
     def result(self, info: dict[str, Any]) -> dict[str, Any]:
-        categories = [dict(id=i + 1, name=name, supercategory="shape") for i, name in enumerate(CLASSES)]
-        return dict(info=info, categories=categories, videos=self.videos, images=self.images,
+        return dict(info=info, categories=self.categories, videos=self.videos, images=self.images,
                     annotations=self.annotations)
 
 
-def write_mot_gt(video: SyntheticVideo, path: Path) -> None:
+def write_mot_gt(labels: list[list[Label]], path: Path) -> None:
     """MOTChallenge ``gt.txt``: ``frame, id, x, y, w, h, conf, class, visibility`` with 1-based frames, per-video
     track ids, the COCO json's pixel boxes (as mmdet's mot2coco reads them) and class = category id."""
     lines = []
-    for t, instances in enumerate(video.instances):
-        for inst in instances:
-            x, y, w, h = inst.bbox
-            lines.append(f"{t + 1},{inst.track_id},{x},{y},{w},{h},1,{inst.category + 1},{inst.visibility:g}\n")
+    for t, frame in enumerate(labels):
+        for label in frame:
+            x, y, w, h = label.bbox
+            lines.append(f"{t + 1},{label.track_id},{x:g},{y:g},{w:g},{h:g},1,{label.category_id},"
+                         f"{label.visibility:g}\n")
     _write_text(path, "".join(lines))
 
 
-def write_seqinfo(name: str, video: SyntheticVideo, path: Path) -> None:
+def write_seqinfo(name: str, frames: int, height: int, width: int, fps: float, path: Path) -> None:
     """MOTChallenge ``seqinfo.ini`` of one sequence."""
-    frames, height, width = video.labels.shape
-    _write_text(path, f"[Sequence]\nname={name}\nimDir=img1\nframeRate={FPS}\nseqLength={frames}\n"
+    _write_text(path, f"[Sequence]\nname={name}\nimDir=img1\nframeRate={fps:g}\nseqLength={frames}\n"
                       f"imWidth={width}\nimHeight={height}\nimExt=.png\n")
 
 
