@@ -33,6 +33,12 @@ def summary(out: Path) -> list[str]:
         else:
             value = f"{row['frame_seconds'] * 1000:.0f} ms/frame ({row['fps']:.2f} fps), {row['peak_mib']:.0f} MiB"
         lines.append(f"| codec ({speed['device']}) | {row['size']} {row['stage']} | {value} |")
+    fit = json.loads((out / "entropy_fit.json").read_text())
+    for size, rates in fit["sizes"].items():
+        for latent in ("intra", "motion"):
+            row = rates["rate0"][latent]
+            lines.append(f"| entropy fit | {size} {latent} latent, rate 0: bpp (x its symbols' entropy) | "
+                         f"{row['model_bpp']:.4f} ({row['model_over_empirical']}x) |")
     fuzz = json.loads((out / "fuzz_bitstream.json").read_text())
     lines.append(f"| fuzz | streams / failures | {fuzz['iterations']} / {fuzz['outcomes']['failures']} |")
     return lines
@@ -49,6 +55,7 @@ def main() -> None:
     run("entropy.py", "--out", str(args.out / "entropy.json"))
     run("codec_speed.py", "--checkpoint", args.checkpoint, "--device", args.device, "--sizes", *args.sizes,
         "--out", str(args.out / "codec_speed.json"))
+    run("entropy_fit.py", "--checkpoint", args.checkpoint, "--out", str(args.out / "entropy_fit.json"))
     run("fuzz_bitstream.py", "--iterations", "100000", "--out", str(args.out / "fuzz_bitstream.json"))
     table = "\n".join(summary(args.out))
     (args.out / "summary.md").write_text(table + "\n")
