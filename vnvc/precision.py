@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar
 
 import torch
 
-F = TypeVar("F", bound=Callable[..., Any])
+Function = TypeVar("Function", bound=Callable[..., Any])
 
 
 def _to_float32(value: Any) -> Any:
@@ -22,7 +22,7 @@ def _to_float32(value: Any) -> Any:
     return value
 
 
-def in_float32(function: F) -> F:
+def in_float32(function: Function) -> Function:
     """Run `function` with autocast off and its floating-point tensor arguments cast to float32."""
 
     @functools.wraps(function)

@@ -14,10 +14,9 @@ same scales, so streams do not change.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-import math
 
 import torch
 import torch.nn.functional as F
