@@ -13,8 +13,7 @@ checkpoints/heads/ as ``<task>_<domain>.pth`` and record them in checkpoints/hea
     python scripts/ship_heads.py out/heads/segmentation
 
 (The pixel head, detection_pixel.pth, was trained on the original frames by the same detection command with
---intra-period 1 and without --pixel-head; it does not depend on the codec. The segmentation command has not been
-run for the round-5 codec, so no segmentation head is shipped now; it takes about 25 minutes on 2 cores.)
+--intra-period 1 and without --pixel-head; it does not depend on the codec.)
 """
 
 from __future__ import annotations
