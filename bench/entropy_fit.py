@@ -58,8 +58,7 @@ def _latent_report(y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor, l
 
 
 @torch.no_grad()
-def measure(checkpoint: str, height: int, width: int, clips: int, seed: int, rate: int, worst: int) -> dict:
-    model = load_model(checkpoint).eval()
+def measure(model: torch.nn.Module, height: int, width: int, clips: int, seed: int, rate: int, worst: int) -> dict:
     captured: dict[str, tuple] = {}
     hooks = []
     for name, path in LATENTS.items():
@@ -92,12 +91,13 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=4, help="channels listed per latent")
     parser.add_argument("--out", type=Path, default=Path("bench/results/entropy_fit.json"))
     args = parser.parse_args()
+    model = load_model(args.checkpoint).eval()
     results = dict(checkpoint=args.checkpoint, clips=args.clips, seed=args.seed,
-                   checkpoint_id=load_model(args.checkpoint).checkpoint_id().hex(), sizes={})
+                   checkpoint_id=model.checkpoint_id().hex(), sizes={})
     for size in args.sizes:
         height, width = (int(v) for v in size.split("x"))
-        results["sizes"][size] = {f"rate{r}": measure(args.checkpoint, height, width, args.clips, args.seed, r,
-                                                      args.worst) for r in args.rates}
+        results["sizes"][size] = {f"rate{r}": measure(model, height, width, args.clips, args.seed, r, args.worst)
+                                  for r in args.rates}
         for rate, latents in results["sizes"][size].items():
             print(size, rate, {name: (v["model_bpp"], v["model_over_empirical"]) for name, v in latents.items()})
     args.out.parent.mkdir(parents=True, exist_ok=True)
