@@ -48,3 +48,51 @@ def test_all_zero_symbols_do_not_push_the_scale_further_down():
     _, likelihoods = coder(torch.zeros(2, 4, 8, 8))
     (-torch.log2(likelihoods["y"]).sum()).backward()
     assert (coder.param_fusion[-1].bias.grad[4:] <= 0).all()
+
+
+def _camera_motion_latent() -> torch.Tensor:
+    """A motion-like latent: two channels of a smooth field around 7 quantization steps, the others zero."""
+    torch.manual_seed(1)
+    y = torch.zeros(1, 6, 16, 16)
+    ramp = torch.linspace(0, 1, 16)
+    y[:, 0] = 7.0 + ramp[None, :] + 0.3 * torch.randn(16, 16)
+    y[:, 1] = -3.0 + 0.5 * ramp[:, None] + 0.3 * torch.randn(16, 16)
+    return y
+
+
+def _fitted(coder: HyperpriorLatentCoder) -> HyperpriorLatentCoder:
+    coder.eval()
+    coder.hyper_prior.update()
+    coder.conditional.update()
+    return coder
+
+
+def test_a_fresh_mean_path_predicts_block_means_and_codes_the_rest():
+    """The hyperprior's learned means start at zero; the fresh mean path starts at y's 4x4 block averages, so the
+    symbols of a smooth field around 7 are its small deviations, not the field itself."""
+    y = _camera_motion_latent()
+    torch.manual_seed(0)
+    plain = _fitted(HyperpriorLatentCoder(6, 4)).compress(y)
+    torch.manual_seed(0)
+    with_path = _fitted(HyperpriorLatentCoder(6, 4, mean_channels=2)).compress(y)
+    assert plain.symbols[1][:, 0].abs().float().mean() > 6
+    assert with_path.symbols[1][:, :2].abs().max() <= 2
+    assert with_path.symbols[0].shape[1] == 4 + 2  # the mean path's channels travel in z
+
+
+def test_mean_path_decodes_what_it_encodes():
+    coder = _fitted(HyperpriorLatentCoder(6, 4, mean_channels=2))
+    y = _camera_motion_latent()
+    coded = coder.compress(y)
+    decoded = coder.decompress(coded.payloads, (16, 16))
+    assert torch.equal(decoded.value, coded.value)
+    for sent, received in zip(coded.symbols, decoded.symbols):
+        assert torch.equal(sent, received)
+    _, likelihoods = coder(y)
+    estimate = float(sum(-torch.log2(lik).sum() for lik in likelihoods.values()))
+    assert abs(coded.estimated_bits - estimate) < 1e-3 * estimate
+
+
+def test_mean_channels_must_fit_the_latent():
+    with pytest.raises(ValueError, match="mean_channels"):
+        HyperpriorLatentCoder(4, 4, mean_channels=5)

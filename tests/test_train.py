@@ -16,7 +16,7 @@ from vnvc.errors import ConfigError
 from vnvc.layers import flow_warp
 from vnvc.models.motion_estimation import estimate_flow
 from vnvc.train.run import Trainer, load_train_config, train_from_config
-from vnvc.train.stages import StageLoss
+from vnvc.train.stages import STAGES, StageLoss
 from vnvc.zoo import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ TASK_CONFIG = ROOT / "configs" / "tasks" / "tiny" / "detection_feature.py"
 def test_every_stage_runs_and_checkpoint_loads(tmp_path):
     trainer = train_from_config(TINY, work_dir=tmp_path)
     stages = {record["stage"] for record in trainer.history}
-    assert stages == {"intra", "inter_motion", "inter_reconstruction", "inter_contextual", "inter_all", "cascade"}
+    assert stages == set(STAGES) - {"joint"}
     model = load_model(tmp_path / "last.pth")
     assert model.checkpoint_id() == trainer.model.checkpoint_id()
 
@@ -63,6 +63,52 @@ def test_fine_tuning_reinitializes_named_submodules(tmp_path):
     cfg["reinitialize"] = ["inter.nothing"]
     with pytest.raises(ConfigError, match="inter.nothing"):
         Trainer(cfg, tmp_path / "bad")
+
+
+def test_fine_tuning_grows_a_submodule(tmp_path):
+    """A checkpoint from before the motion latent's mean path loads into the codec that has one, under `grow`."""
+    codec = tmp_path / "tiny_without_mean_path.py"
+    codec.write_text((ROOT / "configs" / "codec" / "tiny.py").read_text().replace("motion_mean_channels=2", "motion_mean_channels=0"))
+    cfg = load_train_config(TINY)
+    cfg["codec"] = str(codec)
+    base = Trainer(cfg, tmp_path / "base")
+    base.run(max_steps=1)
+    base.save("last.pth")
+    tuned_cfg = load_train_config(TINY)
+    tuned_cfg.update(init_from=str(tmp_path / "base" / "last.pth"), grow=["inter.motion.latent"])
+    tuned = Trainer(tuned_cfg, tmp_path / "tuned").model
+    fresh = Trainer(load_train_config(TINY), tmp_path / "fresh").model
+    old, new, init = base.model.state_dict(), tuned.state_dict(), fresh.state_dict()
+    grown = "inter.motion.latent.hyper_prior.quantiles"
+    channels = old[grown].shape[0]
+    assert new[grown].shape[0] == channels + 2
+    assert torch.equal(new[grown][:channels], old[grown]) and torch.equal(new[grown][channels:], init[grown][channels:])
+    for name in ("inter.motion.latent.mean_analysis.weight", "inter.motion.latent.mean_synthesis.weight"):
+        assert name not in old and torch.equal(new[name], init[name])
+    for name, value in base.model.named_parameters():
+        if "hyper_prior" not in name:
+            assert torch.equal(new[name], value), name
+    tuned.update()  # the grown hyper-latent gets its tables
+    assert tuned.inter.motion.latent.hyper_prior._cdf_lengths.numel() == channels + 2
+    del tuned_cfg["grow"]
+    with pytest.raises(ConfigError, match="motion_mean_channels=0 .codec config: 2.*grow"):
+        Trainer(tuned_cfg, tmp_path / "strict")
+    tuned_cfg["reinitialize"] = ["intra"]  # the motion latent is neither grown nor reinitialized
+    with pytest.raises(ConfigError, match="mean_analysis.weight is missing from the checkpoint"):
+        Trainer(tuned_cfg, tmp_path / "strict")
+
+
+def test_motion_entropy_stage_fits_only_the_motion_entropy_model(tmp_path):
+    cfg = load_train_config(TINY)
+    cfg["stages"] = [dict(stage="motion_entropy", steps=3, lr=1e-2)]
+    trainer = Trainer(cfg, tmp_path)
+    before = {k: v.detach().clone() for k, v in trainer.model.named_parameters()}
+    trainer.run()
+    changed = {k for k, v in trainer.model.named_parameters()
+               if not torch.equal(v, before[k]) and not k.endswith("quantiles")}  # saving refits every quantile
+    assert changed and all(k.startswith("inter.motion.latent.") for k in changed)
+    assert "inter.motion.latent.mean_synthesis.weight" in changed
+    assert trainer.history[-1]["bpp"] > 0
 
 
 def test_quantiles_learn_at_their_own_rate_and_escape_clipping(tmp_path):
@@ -111,8 +157,7 @@ def test_bf16_training_runs_with_sensitive_steps_in_float32(tmp_path):
     cfg = load_train_config(TINY)
     cfg["precision"] = "bf16"
     history = Trainer(cfg, tmp_path / "all").run()
-    assert {r["stage"] for r in history} == {"intra", "inter_motion", "inter_reconstruction", "inter_contextual",
-                                             "inter_all", "cascade"}
+    assert {r["stage"] for r in history} == set(STAGES) - {"joint"}
     assert all(math.isfinite(r["loss"]) and math.isfinite(r["bpp"]) for r in history)
     # one and the same step in both precisions: the networks' rounding shows, but only at the percent level
     fp32 = Trainer(load_train_config(TINY), tmp_path / "fp32")
@@ -173,7 +218,7 @@ def test_joint_stage_task_loss_reaches_the_codec(tmp_path):
     from tasks.task_loss import TaskLoss
     from vnvc.data import generate_dataset
     from vnvc.data.labelled import LabelledClipDataset
-    from vnvc.train.stages import StageLoss
+    from vnvc.train.stages import STAGES, StageLoss
 
     data = tmp_path / "synth"
     generate_dataset(data, "train", num_videos=2, frames=3, height=64, width=96)

@@ -6,6 +6,7 @@ model = dict(
     latent_channels=96,
     hyper_channels=64,
     motion_channels=128,
+    motion_mean_channels=2,
     motion_hyper_channels=64,
     context_channels=64,
     intra_channels=128,

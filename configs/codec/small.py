@@ -5,6 +5,7 @@ model = dict(
     latent_channels=64,
     hyper_channels=40,
     motion_channels=40,
+    motion_mean_channels=2,
     motion_hyper_channels=32,
     context_channels=24,
     intra_channels=48,

@@ -5,6 +5,7 @@ model = dict(
     latent_channels=16,
     hyper_channels=16,
     motion_channels=16,
+    motion_mean_channels=2,
     motion_hyper_channels=8,
     context_channels=8,
     intra_channels=16,

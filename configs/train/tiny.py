@@ -6,6 +6,7 @@ batch_size = 2
 stages = [
     dict(stage="intra", steps=4, lr=1e-3),
     dict(stage="inter_motion", steps=2, lr=1e-3, flow_weight=1.0),
+    dict(stage="motion_entropy", steps=2, lr=1e-3),
     dict(stage="inter_reconstruction", steps=2, lr=1e-3),
     dict(stage="inter_contextual", steps=2, lr=1e-3),
     dict(stage="inter_all", steps=2, lr=1e-3),

@@ -9,12 +9,17 @@ from typing import Any
 from ..errors import ConfigError
 
 
+_MAY_BE_ZERO = ("motion_mean_channels",)
+
+
 @dataclass(frozen=True)
 class CodecConfig:
     """Channel counts and options of every network of the codec.
 
     Names follow the paper: F̂t has `feature_channels` channels at full (padded) resolution; the contextual latent
     y has `latent_channels` at 1/16; the motion latent has `motion_channels` at 1/16; hyper-latents sit at 1/64.
+    `motion_mean_channels` > 0 gives the motion latent's hyperprior a linear path for its means
+    (`HyperpriorLatentCoder`); 0, the default, is the architecture of checkpoints made before it existed.
     """
 
     name: str = "small"
@@ -23,6 +28,7 @@ class CodecConfig:
     hyper_channels: int = 40
     motion_channels: int = 40
     motion_hyper_channels: int = 32
+    motion_mean_channels: int = 0
     context_channels: int = 24
     intra_channels: int = 48
     intra_latent_channels: int = 64
@@ -35,8 +41,10 @@ class CodecConfig:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.type == "int" and (not isinstance(value, int) or value <= 0):
-                raise ConfigError(f"codec config {self.name!r}: {f.name} must be a positive integer, got {value!r}")
+            smallest = 0 if f.name in _MAY_BE_ZERO else 1
+            if f.type == "int" and (not isinstance(value, int) or value < smallest):
+                kind = "a non-negative" if smallest == 0 else "a positive"
+                raise ConfigError(f"codec config {self.name!r}: {f.name} must be {kind} integer, got {value!r}")
         if len(self.lambdas) != self.num_rates:
             raise ConfigError(
                 f"codec config {self.name!r}: {len(self.lambdas)} lambdas given for {self.num_rates} rate points"

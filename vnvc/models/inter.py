@@ -59,7 +59,8 @@ class MotionCodec(TransformCodec):
                 conv.bias.zero_()
             self.hint_to_latent.weight[:2, :, 0, 0] = torch.eye(2)
             self.latent_to_flow.weight[:, :2, 0, 0] = torch.eye(2)
-        self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels)
+        self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels,
+                                             mean_channels=config.motion_mean_channels)
         self.rate_scales = RateScales(config.num_rates, mc)
 
     def analyse(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor) -> torch.Tensor:

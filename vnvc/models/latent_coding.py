@@ -10,6 +10,15 @@ otherwise sit where the softplus has no gradient, and the scale could never grow
 model ended that way: motion-latent channels whose symbols were non-zero 40 % of the time had raw scales near
 -75, and every non-zero symbol cost about 18 bits (docs/ARCHITECTURE.md). The floored and the plain form give the
 same scales, so streams do not change.
+
+With `mean_channels` = k > 0 the hyper-latent also carries a linear path for the means: k more channels of z are a
+1x1 projection of y's 4x4 block averages (z's resolution), and the means get a 1x1 projection of them back,
+upsampled bilinearly. A fresh path carries the block averages of y's first k channels and adds them back to those
+channels' means. It exists because the learned hyper transforms never learned to predict means: round 5's motion
+latent, a nearly constant field of camera motion (about 8 quantization steps at the lowest rate), was coded around
+means of about 0.2 with scales of about 9, 4.9 bits a symbol, and refitting the hyperprior alone on its latents
+left the means there (the hyper-latent stays in the collapsed state where it carries nothing). Started with the
+path, the same refit cut the motion rate by a third (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -42,15 +51,17 @@ class CodedLatent:
 
 
 def _bits(likelihoods: torch.Tensor) -> float:
-    return float(-torch.log2(likelihoods).sum())
+    return float(-torch.log2(likelihoods.detach()).sum())
 
 
 class HyperpriorLatentCoder(nn.Module):
     """Hyper-analysis, hyper-synthesis, entropy models and parameter fusion for one latent y."""
 
-    def __init__(self, latent_channels: int, hyper_channels: int, prior_channels: int = 0):
+    def __init__(self, latent_channels: int, hyper_channels: int, prior_channels: int = 0, mean_channels: int = 0):
         super().__init__()
         m, h = latent_channels, hyper_channels
+        if not 0 <= mean_channels <= m:
+            raise ValueError(f"mean_channels must be in 0 … {m} (the latent's channels), got {mean_channels}")
         self.hyper_analysis = nn.Sequential(
             conv3x3(m, h), nn.LeakyReLU(0.1), conv3x3(h, h, stride=2), nn.LeakyReLU(0.1), conv3x3(h, h, stride=2)
         )
@@ -61,29 +72,49 @@ class HyperpriorLatentCoder(nn.Module):
             conv1x1(m + prior_channels, 2 * m), nn.LeakyReLU(0.1), conv1x1(2 * m, 2 * m), nn.LeakyReLU(0.1),
             conv1x1(2 * m, 2 * m),
         )
-        self.hyper_prior = FactorizedPrior(h)
+        self.mean_channels = mean_channels
+        if mean_channels:
+            self.mean_analysis = conv1x1(m, mean_channels)
+            self.mean_synthesis = conv1x1(mean_channels, m)
+            with torch.no_grad():
+                for conv in (self.mean_analysis, self.mean_synthesis):
+                    conv.weight.zero_()
+                    conv.bias.zero_()
+                self.mean_analysis.weight[:, :mean_channels, 0, 0] = torch.eye(mean_channels)
+                self.mean_synthesis.weight[:mean_channels, :, 0, 0] = torch.eye(mean_channels)
+        self.hyper_prior = FactorizedPrior(h + mean_channels)
         self.conditional = GaussianConditional()
         self._raw_scale_floor = math.log(math.expm1(self.conditional.scale_min))  # softplus(floor) = scale_min
 
+    def _hyper_latent(self, y: torch.Tensor) -> torch.Tensor:
+        z = self.hyper_analysis(y)
+        if self.mean_channels:
+            z = torch.cat([z, self.mean_analysis(F.avg_pool2d(y, 4))], dim=1)
+        return z
+
     def _params(self, z_hat: torch.Tensor, prior: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        features = self.hyper_synthesis(z_hat)
+        hyper = z_hat.shape[1] - self.mean_channels
+        features = self.hyper_synthesis(z_hat[:, :hyper])
         if prior is not None:
             features = torch.cat([features, prior], dim=1)
         means, raw_scales = self.param_fusion(features).chunk(2, dim=1)
+        if self.mean_channels:
+            block_means = F.interpolate(z_hat[:, hyper:], scale_factor=4, mode="bilinear", align_corners=False)
+            means = means + self.mean_synthesis(block_means)
         return means, F.softplus(lower_bound(raw_scales, self._raw_scale_floor))
 
     def forward(
         self, y: torch.Tensor, prior: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Training / estimation: quantized y and the likelihoods of y and z."""
-        z = self.hyper_analysis(y)
+        z = self._hyper_latent(y)
         z_hat, z_likelihoods = self.hyper_prior(z)
         means, scales = self._params(z_hat, prior)
         y_hat, y_likelihoods = self.conditional(y, scales, means)
         return y_hat, {"y": y_likelihoods, "z": z_likelihoods}
 
     def compress(self, y: torch.Tensor, prior: torch.Tensor | None = None) -> CodedLatent:
-        z = self.hyper_analysis(y)
+        z = self._hyper_latent(y)
         z_coded = self.hyper_prior.compress(z)
         z_hat = self.hyper_prior.dequantize(z_coded.symbols)
         means, scales = self._params(z_hat, prior)

@@ -5,6 +5,8 @@ A training config (mmengine python file) names the codec architecture, the data,
     codec = "small"                     # configs/codec/<name>.py, or a path
     init_from = None                    # checkpoint to fine-tune from
     reinitialize = []                   # submodules of init_from's model to start afresh, e.g. ["inter"]
+    grow = []                           # submodules whose architecture grew since init_from (new parts start
+                                        # fresh), e.g. ["inter.motion.latent"]
     precision = "fp32"                  # or "bf16": autocast for the networks, float32 for warps, motion search,
                                         # likelihoods and the distortion (vnvc.precision)
     aux_lr = 1e-2                       # learning rate of the factorized priors' quantiles (the aux loss)
@@ -86,9 +88,10 @@ class Trainer:
         data = cfg["data"]
         self.seed = int(data.get("seed", 0))
         if cfg.get("init_from"):
-            self.model = self._fine_tuned(cfg["init_from"], list(cfg.get("reinitialize", [])))
-        elif cfg.get("reinitialize"):
-            raise ConfigError("reinitialize needs init_from (a fresh model is initialized anyway)")
+            self.model = self._fine_tuned(cfg["init_from"], list(cfg.get("reinitialize", [])),
+                                          list(cfg.get("grow", [])))
+        elif cfg.get("reinitialize") or cfg.get("grow"):
+            raise ConfigError("reinitialize and grow need init_from (a fresh model is initialized anyway)")
         else:
             self.model = self._fresh_model()
         self.model.to(self.ctx.device)
@@ -111,24 +114,52 @@ class Trainer:
             torch.manual_seed(self.seed)  # every process starts from the same weights
             return VideoCodec(load_codec_config(self.cfg["codec"]))
 
-    def _fine_tuned(self, source: str, reinitialize: list[str]) -> VideoCodec:
-        """The weights of checkpoint `source`, except the submodules named in `reinitialize`, which get a fresh
-        model's weights (so their shapes may differ from the checkpoint's)."""
-        if not reinitialize:
-            return model_from_checkpoint(read_checkpoint(source), source=source)
+    def _fine_tuned(self, source: str, reinitialize: list[str], grow: list[str]) -> VideoCodec:
+        """The weights of checkpoint `source` in the codec of the training config, except:
+        - submodules named in `reinitialize` get a fresh model's weights (their shapes may differ);
+        - in submodules named in `grow`, parameters the checkpoint lacks start fresh, parameters that grew along
+          their first dimension keep the checkpoint's values in their leading entries, and buffers that changed
+          shape (entropy tables, rebuilt by `update()`) start fresh.
+        Anything else must match the checkpoint exactly."""
+        if not reinitialize and not grow:
+            model = model_from_checkpoint(read_checkpoint(source), source=source)
+            wanted = load_codec_config(self.cfg["codec"]).to_dict()
+            differences = [f"{k}={v!r} (codec config: {wanted[k]!r})" for k, v in model.config.to_dict().items()
+                           if k != "name" and v != wanted.get(k)]
+            if differences:
+                raise ConfigError(f"init_from {source}: the checkpoint's architecture differs from codec "
+                                  f"{self.cfg['codec']!r}: {', '.join(differences)}; name the submodules that "
+                                  "changed in `grow` or `reinitialize`")
+            return model
         fresh = self._fresh_model()
-        for name in reinitialize:
+        for name in reinitialize + grow:
             try:
                 fresh.get_submodule(name)
             except AttributeError as exc:
-                raise ConfigError(f"reinitialize: the codec has no submodule {name!r}") from exc
-        prefixes = tuple(f"{name}." for name in reinitialize)
+                raise ConfigError(f"reinitialize/grow: the codec has no submodule {name!r}") from exc
+        fresh_prefixes = tuple(f"{name}." for name in reinitialize)
+        grown_prefixes = tuple(f"{name}." for name in grow)
+        parameters = {name for name, _ in fresh.named_parameters()}
         state = fresh.state_dict()
-        kept = {k: v for k, v in read_checkpoint(source)["state_dict"].items() if not k.startswith(prefixes)}
-        try:
-            fresh.load_state_dict(state | kept)
-        except RuntimeError as exc:
-            raise ConfigError(f"init_from {source}: weights do not match the codec config: {exc}") from exc
+        stored = {k: v for k, v in read_checkpoint(source)["state_dict"].items() if not k.startswith(fresh_prefixes)}
+        problems = [f"{k} is not in the codec" for k in stored if k not in state]
+        problems += [f"{k} is missing from the checkpoint" for k in state
+                     if k not in stored and not k.startswith(fresh_prefixes + grown_prefixes)]
+        for key, value in stored.items():
+            if key not in state:
+                continue
+            if value.shape == state[key].shape or (key not in parameters and not key.startswith(grown_prefixes)):
+                state[key] = value  # entropy tables change size with update(); loading resizes them
+            elif not key.startswith(grown_prefixes):
+                problems.append(f"{key} is {tuple(value.shape)} in the checkpoint, {tuple(state[key].shape)} here")
+            elif key in parameters:
+                if value.shape[1:] != state[key].shape[1:] or value.shape[0] > state[key].shape[0]:
+                    problems.append(f"{key} cannot grow from {tuple(value.shape)} to {tuple(state[key].shape)}")
+                else:
+                    state[key][: value.shape[0]] = value
+        if problems:
+            raise ConfigError(f"init_from {source}: weights do not match the codec config: " + "; ".join(problems))
+        fresh.load_state_dict(state)
         return fresh
 
     # --- schedule -------------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@ Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` th
 - `inter_motion`: cross-domain motion coding; distortion of the reconstruction of the *warped* reference
   feature plus the motion rate (the motion codec starts out coding the encoder's block-matching hint; a first
   stage with `rate_weight=0` and `flow_weight` can teach it the clips' exact flow before the rate weighs in).
+- `motion_entropy`: only the motion latent's entropy model (hyperprior, parameter fusion, mean path), fitted to
+  the latents of the frozen motion encoder by their rate alone (bits per pixel). Cheap (no gradient through the
+  networks), so it can take the many steps a grown or refitted entropy model needs before the full stages.
 - `inter_reconstruction`: contextual coding and reconstruction, distortion only (motion frozen).
 - `inter_contextual`: the same with the contextual rate.
 - `inter_all`: every inter network, full RD loss, one P-frame.
@@ -25,7 +28,7 @@ from ..layers import flow_warp
 from ..models import FrameOutput, VideoCodec
 from .losses import rd_loss
 
-STAGES = ("intra", "inter_motion", "inter_reconstruction", "inter_contextual", "inter_all", "cascade", "joint")
+STAGES = ("intra", "inter_motion", "motion_entropy", "inter_reconstruction", "inter_contextual", "inter_all", "cascade", "joint")
 
 
 def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
@@ -34,6 +37,8 @@ def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
         return list(model.intra.parameters())
     if stage == "inter_motion":
         return list(model.inter.motion.parameters()) + list(model.reconstruction.parameters())
+    if stage == "motion_entropy":
+        return list(model.inter.motion.latent.parameters())
     if stage in ("inter_reconstruction", "inter_contextual"):
         motion = set(model.inter.motion.parameters())
         inter = [p for p in model.inter.parameters() if p not in motion]
@@ -82,6 +87,8 @@ class StageLoss(nn.Module):
             reference = self.model.forward_intra(clip[:, 0], rates).feature
         if self.stage == "inter_motion":
             return self._motion_loss(clip[:, 1], reference, rates, lambdas, targets)
+        if self.stage == "motion_entropy":
+            return self._motion_entropy_loss(clip[:, 1], reference, rates)
         frames = clip.shape[1] if self.stage in ("cascade", "joint") else 2
         totals: dict[str, torch.Tensor] = {}
         for t in range(1, frames):
@@ -94,6 +101,15 @@ class StageLoss(nn.Module):
                 totals[key] = totals.get(key, 0) + value / (frames - 1)
             reference = output.feature
         return totals
+
+    def _motion_entropy_loss(self, x, reference, rates) -> dict[str, torch.Tensor]:
+        motion = self.model.inter.motion
+        with torch.no_grad():
+            latent = motion.analyse(x, reference, self.model.motion_hint(x, reference)) / motion.rate_scales(rates)
+        _, likelihoods = motion.latent(latent)
+        bits = sum(-torch.log2(lik).flatten(1).sum(1) for lik in likelihoods.values())
+        bpp = (bits / (x.shape[-2] * x.shape[-1])).mean()
+        return {"loss": self.rate_weight * bpp, "bpp": bpp.detach()}
 
     def _motion_loss(self, x, reference, rates, lambdas, flows) -> dict[str, torch.Tensor]:
         motion = self.model.inter.motion
