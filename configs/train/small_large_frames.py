@@ -8,6 +8,8 @@ codec = "small"
 # init_from: round 4 as shipped, from git:
 #   git show 04ce239:checkpoints/small.pth > runs/small_round4.pth
 init_from = "runs/small_round4.pth"
+# Round 5 ran before the codec config had motion_mean_channels (round 6); with today's configs/codec/small.py the
+# run also needs grow = ["inter.motion.latent"], and its motion latent then gets a fresh mean path.
 aux_lr = 1e-2
 data = dict(height=256, width=256, frames=3, seed=2030)
 batch_size = 1
