@@ -23,6 +23,11 @@ from .motion_estimation import estimate_flow
 from .reconstruction import FeatureEnhancement, FrameReconstruction
 
 
+def likelihood_bits(likelihoods: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Estimated bits per batch element of latents with these likelihoods."""
+    return sum(-torch.log2(lik).flatten(1).sum(1) for lik in likelihoods.values())
+
+
 @dataclass
 class FrameOutput:
     """Training-time result of one frame: reconstruction, decoded feature and likelihoods of every latent."""
@@ -33,7 +38,7 @@ class FrameOutput:
 
     def bits(self) -> torch.Tensor:
         """Estimated bits per batch element."""
-        return sum(-torch.log2(lik).flatten(1).sum(1) for lik in self.likelihoods.values())
+        return likelihood_bits(self.likelihoods)
 
 
 @dataclass

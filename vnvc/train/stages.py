@@ -26,9 +26,11 @@ from torch import nn
 
 from ..layers import flow_warp
 from ..models import FrameOutput, VideoCodec
+from ..models.video_codec import likelihood_bits
 from .losses import rd_loss
 
-STAGES = ("intra", "inter_motion", "motion_entropy", "inter_reconstruction", "inter_contextual", "inter_all", "cascade", "joint")
+STAGES = ("intra", "inter_motion", "motion_entropy", "inter_reconstruction", "inter_contextual", "inter_all",
+          "cascade", "joint")
 
 
 def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
@@ -107,8 +109,7 @@ class StageLoss(nn.Module):
         with torch.no_grad():
             latent = motion.analyse(x, reference, self.model.motion_hint(x, reference)) / motion.rate_scales(rates)
         _, likelihoods = motion.latent(latent)
-        bits = sum(-torch.log2(lik).flatten(1).sum(1) for lik in likelihoods.values())
-        bpp = (bits / (x.shape[-2] * x.shape[-1])).mean()
+        bpp = (likelihood_bits(likelihoods) / (x.shape[-2] * x.shape[-1])).mean()
         return {"loss": self.rate_weight * bpp, "bpp": bpp.detach()}
 
     def _motion_loss(self, x, reference, rates, lambdas, flows) -> dict[str, torch.Tensor]:
