@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from vnvc.bitstream import FrameType, encode_stream  # noqa: E402
+from vnvc.bitstream import HEADER_SIZE, FrameType, encode_stream  # noqa: E402
 from vnvc.codec import Decoder, Encoder  # noqa: E402
 from vnvc.errors import VnvcError  # noqa: E402
 from vnvc.io.dataset_config import SequenceSpec, load_dataset_config  # noqa: E402
@@ -83,7 +83,11 @@ def evaluate_vnvc(model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir:
 
     pixels = seq.width * seq.height
     frame_types = ["I" if r.frame_type == FrameType.INTRA else "P" for r in records]
-    bits = [8.0 * sum(len(p) for p in r.payloads) for r in records]
+    # what each frame takes in the file, so that the rates add up to the stream (the stream header counts with
+    # the first frame, as the anchors' parameter sets do)
+    bits = [8.0 * r.size for r in records]
+    bits[0] += 8.0 * HEADER_SIZE
+    payload_bits = sum(8.0 * sum(len(p) for p in r.payloads) for r in records)
     result = summarize(frame_types, bits, psnrs, msssims, pixels)
     inter = [r for r in records if r.frame_type == FrameType.INTER]
     if inter:
@@ -93,8 +97,8 @@ def evaluate_vnvc(model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir:
     result.update(
         ave_all_frame_psnr_y=_mean(psnr_ys), frame_psnr_y=psnr_ys,
         stream_bytes=len(stream), stream_bpp=8.0 * len(stream) / (pixels * len(records)),
-        estimated_bits=float(sum(estimates)), payload_bits=float(sum(bits)),
-        estimate_overhead_pct=100.0 * (sum(bits) / sum(estimates) - 1) if sum(estimates) else 0.0,
+        estimated_bits=float(sum(estimates)), payload_bits=payload_bits,
+        estimate_overhead_pct=100.0 * (payload_bits / sum(estimates) - 1) if sum(estimates) else 0.0,
         frame_encode_time=encode_times, frame_decode_time=decode_times,
         ave_encode_time=_mean(encode_times), ave_decode_time=_mean(decode_times), rate=rate,
     )

@@ -98,6 +98,11 @@ class FrameRecord:
     payloads: list[bytes]
     latent_checksum: int
 
+    @property
+    def size(self) -> int:
+        """Bytes the record takes in a stream: its payloads plus type, count, lengths, checksum and CRC."""
+        return _RECORD_HEAD.size + sum(_U32.size + len(p) for p in self.payloads) + _RECORD_TAIL.size
+
 
 class BitstreamIOError(InputError, OSError):
     """A .vnvc file cannot be opened, read or written; both an ``InputError`` and an ``OSError``."""
