@@ -177,11 +177,8 @@ def mutate(data: bytes, rng: random.Random, starts: list[int]) -> tuple[bytes, l
 
 def decode(source: bytes | str) -> int:
     """Read the whole stream; the number of payload bytes read."""
-    total = 0
     with BitstreamReader(source) as reader:
-        for record in reader:
-            total += sum(len(p) for p in record.payloads)
-    return total
+        return sum(record.payload_bytes for record in reader)
 
 
 def classify(err: BitstreamError) -> str:

@@ -87,7 +87,7 @@ def evaluate_vnvc(model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir:
     # the first frame, as the anchors' parameter sets do)
     bits = [8.0 * r.size for r in records]
     bits[0] += 8.0 * HEADER_SIZE
-    payload_bits = sum(8.0 * sum(len(p) for p in r.payloads) for r in records)
+    payload_bits = 8.0 * sum(r.payload_bytes for r in records)
     result = summarize(frame_types, bits, psnrs, msssims, pixels)
     inter = [r for r in records if r.frame_type == FrameType.INTER]
     if inter:

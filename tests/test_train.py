@@ -218,7 +218,7 @@ def test_joint_stage_task_loss_reaches_the_codec(tmp_path):
     from tasks.task_loss import TaskLoss
     from vnvc.data import generate_dataset
     from vnvc.data.labelled import LabelledClipDataset
-    from vnvc.train.stages import STAGES, StageLoss
+    from vnvc.train.stages import StageLoss
 
     data = tmp_path / "synth"
     generate_dataset(data, "train", num_videos=2, frames=3, height=64, width=96)

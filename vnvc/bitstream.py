@@ -99,9 +99,14 @@ class FrameRecord:
     latent_checksum: int
 
     @property
+    def payload_bytes(self) -> int:
+        """Bytes of entropy-coded data: the payloads alone."""
+        return sum(len(p) for p in self.payloads)
+
+    @property
     def size(self) -> int:
         """Bytes the record takes in a stream: its payloads plus type, count, lengths, checksum and CRC."""
-        return _RECORD_HEAD.size + sum(_U32.size + len(p) for p in self.payloads) + _RECORD_TAIL.size
+        return _RECORD_HEAD.size + _U32.size * len(self.payloads) + self.payload_bytes + _RECORD_TAIL.size
 
 
 class BitstreamIOError(InputError, OSError):

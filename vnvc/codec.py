@@ -61,10 +61,6 @@ class EncodeStats:
         return float(sum(self.frame_estimated_bits))
 
 
-def _record_bytes(record: FrameRecord) -> int:
-    return sum(len(p) for p in record.payloads)
-
-
 class _CodingSession:
     """Shared by encoder and decoder: the model in eval mode on a device, and how decoded frames are emitted."""
 
@@ -117,7 +113,7 @@ class Encoder(_CodingSession):
                 coded = self.model.encode_inter(x, reference, self.rate)
             reference = coded.reference
             record = FrameRecord(coded.frame_type, coded.payloads, coded.latent_checksum)
-            yield record, self.emit(index, coded, size[1], size[0], _record_bytes(record), until), coded
+            yield record, self.emit(index, coded, size[1], size[0], record.payload_bytes, until), coded
 
     def header(self, width: int, height: int, frame_count: int = 0) -> StreamHeader:
         padded_height, padded_width = padded_size(height, width, self.model.config.pad_multiple)
@@ -172,7 +168,7 @@ class Decoder(_CodingSession):
         for index, record in enumerate(reader):
             coded = self._decode_record(index, record, size, reference, header.rate)
             reference = coded.reference
-            yield self.emit(index, coded, header.width, header.height, _record_bytes(record), until)
+            yield self.emit(index, coded, header.width, header.height, record.payload_bytes, until)
 
     def _check_header(self, header: StreamHeader) -> None:
         multiple = self.model.config.pad_multiple

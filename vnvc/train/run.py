@@ -148,15 +148,19 @@ class Trainer:
         for key, value in stored.items():
             if key not in state:
                 continue
-            if value.shape == state[key].shape or (key not in parameters and not key.startswith(grown_prefixes)):
-                state[key] = value  # entropy tables change size with update(); loading resizes them
-            elif not key.startswith(grown_prefixes):
-                problems.append(f"{key} is {tuple(value.shape)} in the checkpoint, {tuple(state[key].shape)} here")
-            elif key in parameters:
-                if value.shape[1:] != state[key].shape[1:] or value.shape[0] > state[key].shape[0]:
-                    problems.append(f"{key} cannot grow from {tuple(value.shape)} to {tuple(state[key].shape)}")
-                else:
-                    state[key][: value.shape[0]] = value
+            grown, target = key.startswith(grown_prefixes), state[key]
+            if value.shape == target.shape:
+                state[key] = value
+            elif key not in parameters:
+                # entropy tables change size with update(): loading resizes them; a grown module's are rebuilt
+                if not grown:
+                    state[key] = value
+            elif not grown:
+                problems.append(f"{key} is {tuple(value.shape)} in the checkpoint, {tuple(target.shape)} here")
+            elif value.shape[1:] != target.shape[1:] or value.shape[0] > target.shape[0]:
+                problems.append(f"{key} cannot grow from {tuple(value.shape)} to {tuple(target.shape)}")
+            else:
+                target[: value.shape[0]] = value
         if problems:
             raise ConfigError(f"init_from {source}: weights do not match the codec config: " + "; ".join(problems))
         fresh.load_state_dict(state)
