@@ -1,8 +1,9 @@
 """Fuzz the .vnvc reader: damaged streams must raise BitstreamError, never another exception.
 
 Mutates small and realistically sized streams (truncation, bit flips, inserted/deleted/duplicated bytes, hostile
-length values, swapped records, several at once; header fields rewritten with a valid header CRC) and decodes each,
-from bytes and now and then from a file. A read that succeeds on changed bytes (other than a validly rewritten
+payload lengths (huge, off by a few, over-long, non-minimal or above 2**32 - 1 varints) and u32 values, swapped
+records, several at once; header fields rewritten with a valid header CRC) and decodes each, from bytes and now and
+then from a file. A read that succeeds on changed bytes (other than a validly rewritten
 header), any other exception, an error without an offset inside the stream, or traced memory beyond twice the
 stream size (plus slack) counts as a failure; the exit status is 1 if there is any.
 
@@ -37,26 +38,30 @@ from vnvc.errors import BitstreamError  # noqa: E402
 # Phrases of the reader's messages, most specific first (docs/bitstream.md, "Reading: checks, in order").
 ERROR_KINDS = [
     ("bad_magic", "bad magic"), ("newer_version", "is newer than this decoder"),
-    ("invalid_version", "stream format version"),
+    ("old_version", "is no longer supported"), ("invalid_version", "stream format version"),
     ("truncated_header", "truncated header"), ("header_crc", "header CRC mismatch"),
     ("invalid_header", "invalid header"), ("length_past_end", "truncated or damaged record"),
-    ("truncated_record", "truncated record"), ("fewer_frames", "stream ends after"),
+    ("bad_length", "damaged record: payload length"), ("truncated_record", "truncated record"),
+    ("fewer_frames", "stream ends after"),
     ("record_crc", "record CRC mismatch"), ("unknown_frame_type", "unknown frame type"),
     ("trailing_data", "trailing data"), ("more_frames", "more frames than the header"),
 ]
 HOSTILE_U32 = [0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFF0]
+# Length encodings no valid stream holds: over 5 bytes, not minimal, above 2**32 - 1.
+MALFORMED_VARINTS = [b"\x80" * 5 + b"\x00", b"\xff" * 6, b"\xff" * 5, b"\x80\x00", b"\xff\x00",
+                     b"\x80\x80\x80\x80\x00", b"\xff\xff\xff\xff\x1f", b"\x80\x80\x80\x80\x10"]
 MEMORY_SLACK = 256 * 1024  # interpreter noise allowed on top of the stream-size bound
 
 
 def make_stream(rng: random.Random, frames: int, intra_sizes: list[int], inter_sizes: list[int],
                 intra_period: int) -> bytes:
-    """A stream whose payload sizes vary by ±50% around the given ones."""
+    """A stream whose latents' sizes vary by ±50% around the given ones; each frame's latents share one payload."""
     records = []
     for i in range(frames):
         intra = i % intra_period == 0
         sizes = intra_sizes if intra else inter_sizes
-        payloads = [rng.randbytes(max(0, int(s * rng.uniform(0.5, 1.5)))) for s in sizes]
-        records.append(FrameRecord(FrameType.INTRA if intra else FrameType.INTER, payloads, rng.getrandbits(32)))
+        payload = rng.randbytes(sum(max(0, int(s * rng.uniform(0.5, 1.5))) for s in sizes))
+        records.append(FrameRecord(FrameType.INTRA if intra else FrameType.INTER, payload, rng.getrandbits(32)))
     header = StreamHeader(rng.randbytes(8), 1920, 1080, 1920, 1088, frames, intra_period, 2.5,
                           StreamFlags.ENHANCEMENT)
     return encode_stream(header, records)
@@ -73,15 +78,34 @@ def corpus(rng: random.Random) -> dict[str, bytes]:
     }
 
 
+def uleb128(value: int) -> bytes:
+    """The minimal ULEB128 encoding of ``value`` (how a record stores its payload length)."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append(0x80 | value & 0x7F)
+        value >>= 7
+    return bytes(out + bytes([value]))
+
+
+def length_field(data: bytes, start: int) -> tuple[int, int]:
+    """The payload length of the record at ``start`` and the size of its varint; in already damaged data, what
+    is there up to 5 bytes or the end of the data."""
+    value = size = 0
+    while start + 1 + size < len(data) and size < 5:
+        byte = data[start + 1 + size]
+        value |= (byte & 0x7F) << 7 * size
+        size += 1
+        if byte < 0x80:
+            break
+    return value, size
+
+
 def record_starts(data: bytes) -> list[int]:
     """Offsets of the records of an undamaged stream, plus its end."""
     starts, pos = [HEADER_SIZE], HEADER_SIZE
     while pos < len(data):
-        count = data[pos + 1]
-        pos += 2
-        for _ in range(count):
-            pos += 4 + struct.unpack_from("<I", data, pos)[0]
-        pos += 8
+        length, size = length_field(data, pos)
+        pos += 1 + size + length + 8
         starts.append(pos)
     return starts
 
@@ -120,11 +144,20 @@ def m_duplicate(data: bytes, rng: random.Random, starts: list[int]) -> bytes:
     return data[:pos] + data[pos:pos + rng.randrange(1, 64)] + data[pos:]
 
 
-def m_hostile_u32(data: bytes, rng: random.Random, starts: list[int]) -> bytes:
+def m_hostile_length(data: bytes, rng: random.Random, starts: list[int]) -> bytes:
+    """Half the time replace a record's payload length varint, else write a hostile u32 anywhere."""
     if len(data) < 4:
         return data + b"\xff"
-    pos = rng.choice(starts[:-1]) + 2 if len(starts) > 1 and rng.random() < 0.5 else rng.randrange(len(data) - 3)
-    pos = min(pos, len(data) - 4)
+    if len(starts) > 1 and rng.random() < 0.5 and starts[0] < len(data):
+        start = rng.choice([s for s in starts[:-1] if s < len(data)])
+        _, size = length_field(data, start)
+        after = start + 1 + size  # where the payload begins
+        if rng.random() < 0.3:
+            varint = rng.choice(MALFORMED_VARINTS)
+        else:
+            varint = uleb128(rng.choice(HOSTILE_U32 + [len(data) - after - 8 + rng.randrange(-8, 8) & 0xFFFFFFFF]))
+        return data[:start + 1] + varint + data[after:]
+    pos = rng.randrange(len(data) - 3)
     value = rng.choice(HOSTILE_U32 + [len(data) - pos + rng.randrange(-8, 8) & 0xFFFFFFFF])
     return data[:pos] + struct.pack("<I", value) + data[pos + 4:]
 
@@ -161,7 +194,7 @@ def m_header_field(data: bytes, rng: random.Random, starts: list[int]) -> bytes:
 
 MUTATIONS: dict[str, Callable[[bytes, random.Random, list[int]], bytes]] = {
     f.__name__[2:]: f for f in (m_truncate, m_flip_bit, m_random_byte, m_insert, m_delete, m_duplicate,
-                                m_hostile_u32, m_swap_records, m_append, m_header_field)
+                                m_hostile_length, m_swap_records, m_append, m_header_field)
 }
 
 

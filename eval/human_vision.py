@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from vnvc.bitstream import HEADER_SIZE, FrameType, encode_stream  # noqa: E402
+from vnvc.bitstream import FrameType, encode_stream  # noqa: E402
 from vnvc.codec import Decoder, Encoder  # noqa: E402
 from vnvc.errors import VnvcError  # noqa: E402
 from vnvc.io.dataset_config import SequenceSpec, load_dataset_config  # noqa: E402
@@ -59,11 +59,12 @@ def evaluate_vnvc(model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir:
     """Encode, write the real stream, decode it, and measure what the decoder produced."""
     originals = list(seq.open())
     encoder = Encoder(model, rate=rate, intra_period=seq.intra_period)
-    records, encode_times, estimates = [], [], []
+    records, frame_bytes, encode_times, coded_frames = [], [], [], []
     start = time.perf_counter()
-    for record, _, coded in encoder.iter_encode(originals):
+    for record, decoded, coded in encoder.iter_encode(originals):
         records.append(record)
-        estimates.append(coded.estimated_bits)
+        frame_bytes.append(decoded.num_bytes)
+        coded_frames.append(coded)
         encode_times.append(time.perf_counter() - start)
         start = time.perf_counter()
     stream = encode_stream(encoder.header(seq.width, seq.height, len(records)), records)
@@ -85,15 +86,13 @@ def evaluate_vnvc(model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir:
     frame_types = ["I" if r.frame_type == FrameType.INTRA else "P" for r in records]
     # what each frame takes in the file, so that the rates add up to the stream (the stream header counts with
     # the first frame, as the anchors' parameter sets do)
-    bits = [8.0 * r.size for r in records]
-    bits[0] += 8.0 * HEADER_SIZE
+    result = summarize(frame_types, [8.0 * n for n in frame_bytes], psnrs, msssims, pixels)
     payload_bits = 8.0 * sum(r.payload_bytes for r in records)
-    result = summarize(frame_types, bits, psnrs, msssims, pixels)
-    inter = [r for r in records if r.frame_type == FrameType.INTER]
-    if inter:
-        result["ave_p_frame_bpp_mv"] = _mean([8.0 * (len(r.payloads[0]) + len(r.payloads[1])) / pixels for r in inter])
-        result["ave_p_frame_bpp_residual"] = _mean([8.0 * (len(r.payloads[2]) + len(r.payloads[3])) / pixels
-                                                    for r in inter])
+    estimates = [c.estimated_bits for c in coded_frames]
+    inter = [c for c in coded_frames if c.frame_type == FrameType.INTER]
+    if inter:  # one stream holds both latents: the split is the entropy model's estimate
+        for key, latent in (("mv", "motion"), ("residual", "residual")):
+            result[f"ave_p_frame_bpp_{key}_estimate"] = _mean([c.latent_bits[latent] / pixels for c in inter])
     result.update(
         ave_all_frame_psnr_y=_mean(psnr_ys), frame_psnr_y=psnr_ys,
         stream_bytes=len(stream), stream_bpp=8.0 * len(stream) / (pixels * len(records)),

@@ -424,7 +424,7 @@ def code_vnvc(model: VideoCodec, videos: dict[str, list[str]], data: Path, rate:
         records = [record for record, *_ in encoder.iter_encode(originals)]
         height, width = originals[0].shape[:2]
         stream = encode_stream(encoder.header(width, height, len(records)), records)
-        point.bits += 8.0 * sum(len(p) for record in records for p in record.payloads)
+        point.bits += 8.0 * len(stream)
         point.pixel_count += width * height * len(records)
         point.frames += len(records)
         point.feature_seconds += sum(s for _, s in timed(decoder.decode(stream, until="features")))

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from vnvc.models import VideoCodec
 
 CACHE_META = "cache.json"
-FORMAT = "vnvc-feature-cache/1"
+FORMAT = "vnvc-feature-cache/2"  # 2: bytes are what each frame takes in the stream file
 
 
 def cache_dir(cache_root: str | Path, checkpoint_id: bytes | str, rate: float) -> Path:

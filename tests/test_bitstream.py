@@ -26,22 +26,42 @@ HEADER = StreamHeader(checkpoint_id=bytes(range(8)), width=100, height=60, padde
                       frame_count=0, intra_period=32, rate=1.5, flags=StreamFlags.ENHANCEMENT)
 
 
-def make_records(n: int, seed: int = 0, max_len: int = 40) -> list[FrameRecord]:
+def make_records(n: int, seed: int = 0, max_len: int = 300) -> list[FrameRecord]:
+    """An INTRA record then INTER ones, with random payloads of 0 to max_len - 1 bytes (1- and 2-byte lengths)."""
     rng = random.Random(seed)
-    records = []
-    for i in range(n):
-        count = 2 if i == 0 else 4
-        payloads = [rng.randbytes(rng.randrange(max_len)) for _ in range(count)]
-        records.append(FrameRecord(FrameType.INTRA if i == 0 else FrameType.INTER, payloads, rng.getrandbits(32)))
-    return records
+    return [FrameRecord(FrameType.INTRA if i == 0 else FrameType.INTER, rng.randbytes(rng.randrange(max_len)),
+                        rng.getrandbits(32)) for i in range(n)]
+
+
+def uleb128(value: int) -> bytes:
+    """The minimal ULEB128 of ``value``, written independently of the code under test."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append(0x80 | value & 0x7F)
+        value >>= 7
+    return bytes(out + bytes([value]))
 
 
 def record_offsets(records: list[FrameRecord]) -> list[int]:
     """Byte offset where each record starts, plus the end of the stream."""
     offsets = [HEADER_SIZE]
     for r in records:
-        offsets.append(offsets[-1] + 2 + sum(4 + len(p) for p in r.payloads) + 8)
+        offsets.append(offsets[-1] + 1 + len(uleb128(len(r.payload))) + len(r.payload) + 8)
     return offsets
+
+
+def raw_record(frame_type: int, length_bytes: bytes, payload: bytes, checksum: int = 0, prev_crc: int = 0) -> bytes:
+    """A record built byte by byte (any length encoding) with a valid record CRC."""
+    body = bytes([frame_type]) + length_bytes + payload + struct.pack("<I", checksum)
+    return body + struct.pack("<I", zlib.crc32(body, zlib.crc32(struct.pack("<I", prev_crc))))
+
+
+def with_length(data: bytes, start: int, length_bytes: bytes) -> bytes:
+    """``data`` with the length varint of the record at ``start`` replaced by ``length_bytes`` (CRC not updated)."""
+    old = 1
+    while data[start + old] & 0x80:
+        old += 1
+    return data[:start + 1] + length_bytes + data[start + 1 + old:]
 
 
 def read_all(source) -> tuple[StreamHeader, list[FrameRecord]]:
@@ -79,21 +99,24 @@ def test_round_trip_in_memory(n: int) -> None:
     header, decoded = read_all(data)
     assert header == dataclasses.replace(HEADER, frame_count=n)
     assert decoded == records
-    assert len(data) == record_offsets(records)[-1]
+    assert len(data) == record_offsets(records)[-1] == HEADER_SIZE + sum(r.size for r in records)
     assert BitstreamReader.from_bytes(bytearray(data)).header == header
 
 
 def test_round_trip_empty_and_large_payloads(tmp_path: Path) -> None:
     big = np.random.default_rng(1).integers(0, 256, 3_000_000, dtype=np.uint8).tobytes()
-    records = [FrameRecord(FrameType.INTRA, [], 0), FrameRecord(FrameType.INTER, [b"", b"", b""], 0xFFFFFFFF),
-               FrameRecord(FrameType.INTER, [big, b"", memoryview(big)[:5]], 7)]
+    records = [FrameRecord(FrameType.INTRA, b"", 0), FrameRecord(FrameType.INTER, b"", 0xFFFFFFFF),
+               FrameRecord(FrameType.INTER, big, 7), FrameRecord(FrameType.INTER, memoryview(big)[:5], 1),
+               FrameRecord(FrameType.INTRA, bytearray(b"\x80" * 200), 2)]
     path = tmp_path / "s.vnvc"
     with BitstreamWriter(path, HEADER) as writer:
         for record in records:
             writer.write_frame(record)
     header, decoded = read_all(path)
-    records[2].payloads[2] = big[:5]
-    assert decoded == records and header.frame_count == 3
+    assert [type(r.payload) for r in decoded] == [bytes] * 5
+    records[3].payload, records[4].payload = big[:5], b"\x80" * 200
+    assert decoded == records and header.frame_count == 5
+    assert [r.size for r in records] == [10, 10, 1 + 4 + 3_000_000 + 8, 15, 1 + 2 + 200 + 8]
     assert path.read_bytes() == encode_stream(HEADER, records)
 
 
@@ -147,11 +170,25 @@ def test_bad_magic() -> None:
 
 def test_newer_version() -> None:
     data = bytearray(encode_stream(HEADER, []))
-    data[4] = 2
-    expect_error(bytes(data), r"stream format version 2 is newer than this decoder supports \(1\)", None, 4)
-    expect_error(bytes(data[:5]), "version 2 is newer", None, 4)  # reported before the header is complete
+    assert data[4] == 2
+    data[4] = 3
+    expect_error(bytes(data), r"stream format version 3 is newer than this decoder supports \(2\)", None, 4)
+    expect_error(bytes(data[:5]), "version 3 is newer", None, 4)  # reported before the header is complete
+    data[4] = 255
+    expect_error(bytes(data), r"stream format version 255 is newer than this decoder supports \(2\)", None, 4)
     data[4] = 0
     expect_error(bytes(data), "stream format version 0 is not valid", None, 4)
+
+
+def test_version_1_no_longer_supported() -> None:
+    # A version 1 stream: same header, then type, payload count, a u32 length per payload, checksum, CRC.
+    body = bytes([0, 2]) + struct.pack("<I", 2) + b"\x01\x02" + struct.pack("<I", 0) + struct.pack("<I", 0)
+    v1 = with_header(encode_stream(HEADER, []), version=1, frame_count=1)
+    v1 += body + struct.pack("<I", zlib.crc32(body, zlib.crc32(b"\0\0\0\0")))
+    message = (r"stream format version 1 \(a payload per latent\) is no longer supported: encode the video again "
+               r"to get version 2")
+    expect_error(v1, message, None, 4)
+    expect_error(v1[:5], message, None, 4)
 
 
 @pytest.mark.parametrize("cut", range(HEADER_SIZE))
@@ -191,14 +228,23 @@ def test_truncated_anywhere_in_records() -> None:
     records = make_records(4)
     data = encode_stream(HEADER, records)
     starts = record_offsets(records)
+    assert {len(uleb128(len(r.payload))) for r in records} == {1, 2}  # both length sizes are cut
+    seen = set()
     for cut in range(HEADER_SIZE, len(data)):
         frame = max(i for i, s in enumerate(starts[:-1]) if s <= cut)
-        with pytest.raises(BitstreamError) as info:
-            read_all(data[:cut])
-        err = info.value
-        assert err.frame == frame and starts[frame] <= err.offset <= cut, (cut, str(err))
-        assert f"frame {frame}" in str(err) and f"byte offset {err.offset}" in str(err)
-        assert any(s in str(err) for s in ("truncated", "stream ends after")), str(err)
+        start, length = starts[frame], len(records[frame].payload)
+        if cut == start:
+            kind, match, offset = "end", f"stream ends after {frame} frames but the header says 4", cut
+        elif cut < start + 1 + len(uleb128(length)):
+            kind, match, offset = "length", r"truncated record: payload length needs 1 bytes, 0 remain", cut
+        else:
+            remain = cut - start - 1 - len(uleb128(length))
+            kind, match, offset = "past_end", (rf"truncated or damaged record: payload length {length} runs past the "
+                                               rf"end of the stream \(the record needs {length + 8} more bytes, "
+                                               rf"{remain} remain\)"), start + 1
+        seen.add(kind)
+        expect_error(data[:cut], match, frame, offset)
+    assert seen == {"end", "length", "past_end"}
 
 
 def test_fewer_frames_than_header() -> None:
@@ -222,9 +268,14 @@ def test_trailing_garbage() -> None:
 def test_record_crc_mismatch() -> None:
     records = make_records(3)
     starts = record_offsets(records)
-    data = bytearray(encode_stream(HEADER, records))
-    data[starts[1] + 10] ^= 1
-    expect_error(bytes(data), "record CRC mismatch", 1, starts[1])
+    data = encode_stream(HEADER, records)
+    body = starts[1] + 1 + len(uleb128(len(records[1].payload)))  # payload, checksum and CRC
+    assert starts[2] - body >= 8
+    for position in [starts[1], *range(body, starts[2])]:  # the frame type (CRC is checked first), then the rest
+        for bit in (0, 7):
+            damaged = bytearray(data)
+            damaged[position] ^= 1 << bit
+            expect_error(bytes(damaged), "record CRC mismatch", 1, starts[1])
 
 
 def test_reordered_records_detected() -> None:
@@ -235,31 +286,99 @@ def test_reordered_records_detected() -> None:
     expect_error(swapped, "record CRC mismatch", 1, starts[1])
 
 
-@pytest.mark.parametrize("hostile", [0xFFFFFFFF, 0x7FFFFFFF, 1 << 30])
-def test_hostile_payload_length(hostile: int) -> None:
+@pytest.mark.parametrize("length_bytes, hostile", [
+    (b"\xff\xff\xff\xff\x0f", 0xFFFFFFFF), (b"\xff\xff\xff\xff\x07", 0x7FFFFFFF), (b"\x80\x80\x80\x80\x04", 1 << 30),
+    (b"\x80\x80\x80\x80\x01", 1 << 28), (b"\x80\x80\x80\x01", 1 << 21),
+])
+def test_hostile_payload_length(length_bytes: bytes, hostile: int) -> None:
+    assert uleb128(hostile) == length_bytes
     records = make_records(2)
     starts = record_offsets(records)
-    data = bytearray(encode_stream(HEADER, records))
-    struct.pack_into("<I", data, starts[1] + 2, hostile)
+    data = with_length(encode_stream(HEADER, records), starts[1], length_bytes)
     tracemalloc.start()
     try:
-        expect_error(bytes(data), f"payload 0 length {hostile} runs past the end", 1, starts[1] + 2)
+        expect_error(data, f"truncated or damaged record: payload length {hostile} runs past the end of the stream",
+                     1, starts[1] + 1)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert peak < 1_000_000
 
 
-def test_hostile_payload_count_and_frame_count() -> None:
-    data = with_header(encode_stream(HEADER, []) + bytes([0, 255]) + b"\xff" * 30, frame_count=2**32 - 1)
-    expect_error(data, "payload 0 length 4294967295 runs past the end", 0, HEADER_SIZE + 2)
+def test_payload_length_bound_is_exact() -> None:
+    records = [FrameRecord(FrameType.INTRA, b"\xaa" * 50, 5)]
+    data = encode_stream(HEADER, records)
+    assert data[HEADER_SIZE + 1] == 50
+    remain = len(data) - HEADER_SIZE - 2  # after the length: payload, checksum and CRC
+    expect_error(with_length(data, HEADER_SIZE, bytes([51])),
+                 rf"payload length 51 runs past the end of the stream \(the record needs 59 more bytes, {remain} "
+                 r"remain\)", 0, HEADER_SIZE + 1)
+    # One byte shorter fits: the record is read and only its CRC can tell.
+    expect_error(with_length(data, HEADER_SIZE, bytes([49])), "record CRC mismatch", 0, HEADER_SIZE)
+    # The unchanged length, exactly what remains, reads cleanly; raw_record builds the same bytes.
+    assert read_all(data)[1] == records
+    fits = raw_record(FrameType.INTRA, bytes([50]), b"\xaa" * 50, 5)
+    assert with_header(encode_stream(HEADER, []), frame_count=1) + fits == data
+
+
+def test_hostile_payload_length_and_frame_count() -> None:
+    data = with_header(encode_stream(HEADER, []) + b"\0\xff\xff\xff\xff\x0f" + b"\xff" * 30, frame_count=2**32 - 1)
+    expect_error(data, "payload length 4294967295 runs past the end", 0, HEADER_SIZE + 1)
+
+
+@pytest.mark.parametrize("length_bytes", [b"\x80" * 5 + b"\x00", b"\xff" * 6, b"\xff" * 5, b"\x80" * 40])
+def test_overlong_payload_length(length_bytes: bytes) -> None:
+    # Valid-looking bytes follow and the record CRC covers them: only the length's size rejects it.
+    data = with_header(encode_stream(HEADER, []), frame_count=1) + raw_record(0, length_bytes, b"", 0) + bytes(64)
+    expect_error(data, "damaged record: payload length runs over 5 bytes", 0, HEADER_SIZE + 1)
+
+
+@pytest.mark.parametrize("length_bytes", [
+    b"\x80\x00", b"\xff\x00", b"\x81\x80\x00", b"\x80\x80\x80\x80\x00",  # not minimal
+    b"\xff\xff\xff\xff\x1f", b"\x80\x80\x80\x80\x10", b"\xff\xff\xff\xff\x7f",  # 2**33 - 1, 2**32, 2**35 - 1
+])
+def test_damaged_payload_length(length_bytes: bytes) -> None:
+    value = sum((b & 0x7F) << 7 * i for i, b in enumerate(length_bytes))
+    payload = bytes(value) if value < 1000 else b""
+    # The record CRC is valid over these bytes, so without the check a non-minimal length would read cleanly.
+    data = with_header(encode_stream(HEADER, []), frame_count=1) + raw_record(1, length_bytes, payload, 9)
+    expect_error(data, rf"damaged record: payload length bytes {length_bytes.hex()} are not a minimal ULEB128 of at "
+                       r"most 2\*\*32 - 1", 0, HEADER_SIZE + 1)
+
+
+@pytest.mark.parametrize("tail", [b"", b"\x80", b"\x80\x80", b"\xff\xff\xff\xff"])
+def test_truncated_payload_length(tail: bytes) -> None:
+    data = with_header(encode_stream(HEADER, []), frame_count=1) + b"\x01" + tail
+    expect_error(data, "truncated record: payload length needs 1 bytes, 0 remain", 0, len(data))
+
+
+@pytest.mark.parametrize("length", [0, 1, 127, 128, 300, 16383, 16384, 2**21])
+def test_payload_length_encoding(length: int) -> None:
+    payload = random.Random(length).randbytes(length)
+    records = [FrameRecord(FrameType.INTER, payload, 3), FrameRecord(FrameType.INTRA, b"\x07", 4)]
+    data = encode_stream(HEADER, records)
+    varint = uleb128(length)
+    assert data[HEADER_SIZE + 1:HEADER_SIZE + 1 + len(varint)] == varint
+    assert data[HEADER_SIZE + 1 + len(varint):HEADER_SIZE + 1 + len(varint) + length] == payload
+    assert records[0].size == 1 + len(varint) + length + 8 and records[0].payload_bytes == length
+    assert len(data) == HEADER_SIZE + records[0].size + records[1].size
+    assert read_all(data)[1] == records
+
+
+@pytest.mark.parametrize("value, encoded", [
+    (0, "00"), (1, "01"), (127, "7f"), (128, "8001"), (300, "ac02"), (16383, "ff7f"), (16384, "808001"),
+    (2**28 - 1, "ffffff7f"), (2**28, "8080808001"), (2**32 - 1, "ffffffff0f"),
+])
+def test_varint(value: int, encoded: str) -> None:
+    assert bitstream._varint(value) == uleb128(value) == bytes.fromhex(encoded)
 
 
 def test_unknown_frame_type() -> None:
-    body = bytes([7, 0]) + struct.pack("<I", 0)
     data = with_header(encode_stream(HEADER, []), frame_count=1)
-    data += body + struct.pack("<I", zlib.crc32(body, zlib.crc32(b"\0\0\0\0")))
-    expect_error(data, "unknown frame type 7", 0, HEADER_SIZE)
+    expect_error(data + raw_record(7, b"\0", b""), "unknown frame type 7", 0, HEADER_SIZE)
+    data = with_header(encode_stream(HEADER, make_records(1)), frame_count=2)
+    prev_crc = struct.unpack_from("<I", data, len(data) - 4)[0]
+    expect_error(data + raw_record(2, b"\x03", b"abc", 1, prev_crc), "unknown frame type 2", 1, len(data))
 
 
 def test_errors_name_the_file(tmp_path: Path) -> None:
@@ -291,7 +410,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 def test_fuzz_every_change_is_detected() -> None:
     rng = random.Random(1234)
-    records = make_records(5, max_len=12)
+    records = make_records(5, max_len=160)
     data = encode_stream(HEADER, records)
     outcomes = {"error": 0, "unchanged": 0}
     for _ in range(3000):
@@ -353,14 +472,19 @@ def test_abort_keeps_existing_file(tmp_path: Path) -> None:
         writer.write_frame(make_records(1)[0])
 
 
-def test_invalid_record_aborts_inside_context(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="at most 255 payloads"):
+@pytest.mark.parametrize("record, match", [
+    (FrameRecord(FrameType.INTRA, b"", 2**32), "latent_checksum 4294967296 is not an unsigned 32-bit integer"),
+    (FrameRecord(FrameType.INTER, b"x", -1), "latent_checksum -1 is not an unsigned 32-bit integer"),
+    (FrameRecord(2, b"", 0), "2 is not a valid FrameType"),
+])
+def test_invalid_record_aborts_inside_context(tmp_path: Path, record: FrameRecord, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
         with BitstreamWriter(tmp_path / "s.vnvc", HEADER) as writer:
-            writer.write_frame(FrameRecord(FrameType.INTRA, [b""] * 256, 0))
-    with pytest.raises(ValueError, match="latent_checksum"):
-        with BitstreamWriter(tmp_path / "s.vnvc", HEADER) as writer:
-            writer.write_frame(FrameRecord(FrameType.INTRA, [], 2**32))
+            writer.write_frame(make_records(1)[0])
+            writer.write_frame(record)
     assert os.listdir(tmp_path) == []
+    with pytest.raises(ValueError, match=match):
+        encode_stream(HEADER, [record])
 
 
 def test_unwritable_folder(tmp_path: Path) -> None:
@@ -412,7 +536,8 @@ def test_failure_on_close_removes_temp_file(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_format_constants() -> None:
-    assert (MAGIC, FORMAT_VERSION, HEADER_SIZE) == (b"VNVC", 1, 47)
+    assert (MAGIC, FORMAT_VERSION, HEADER_SIZE, bitstream._MAX_VARINT_BYTES) == (b"VNVC", 2, 47, 5)
+    assert not hasattr(bitstream, "MAX_PAYLOADS")
 
 
 def test_spec_example_matches_docs() -> None:
@@ -420,9 +545,18 @@ def test_spec_example_matches_docs() -> None:
     block = text.split("<!-- example-stream")[1].split("```text\n")[1].split("```")[0]
     expected = bytes.fromhex("".join(line.split(":", 1)[1] for line in block.splitlines()))
     header = StreamHeader(bytes(range(8)), 60, 40, 64, 64, 0, 32, 1.5, StreamFlags.ENHANCEMENT)
-    records = [FrameRecord(FrameType.INTRA, [b"\x01\x02", b""], 0x12345678), FrameRecord(FrameType.INTER, [b"\xff"], 0)]
+    records = [FrameRecord(FrameType.INTRA, b"\x01\x02", 0x12345678), FrameRecord(FrameType.INTER, b"\xff", 0),
+               FrameRecord(FrameType.INTER, b"", 0xFFFFFFFF)]
     assert encode_stream(header, records) == expected
-    assert struct.unpack_from("<I", expected, 43)[0] == 0x0B609CD6
-    assert struct.unpack_from("<I", expected, 67 - 4)[0] == 0x0920F5C7
-    assert struct.unpack_from("<I", expected, len(expected) - 4)[0] == 0xF895A3A4
+    assert [r.size for r in records] == [12, 11, 10] and len(expected) == 47 + 33
+    assert expected[4] == 2 and struct.unpack_from("<I", expected, 43)[0] == zlib.crc32(expected[:43]) == 0x435ECC42
+    # The record CRCs, recomputed from the bytes as the spec describes: CRC-32(u32le(prev_crc) || record[:-4]).
+    crcs, prev, starts = [], 0, [47, 59, 70, 80]
+    for a, b in zip(starts, starts[1:]):
+        prev = zlib.crc32(expected[a:b - 4], zlib.crc32(struct.pack("<I", prev)))
+        assert struct.unpack_from("<I", expected, b - 4)[0] == prev
+        crcs.append(prev)
+    assert crcs == [0xD3FF0F4D, 0xE1C2DCA0, 0x3052CE25]
+    for crc in (0x435ECC42, *crcs):
+        assert f"0x{crc:08X}" in text
     assert zlib.crc32(b"123456789") == 0xCBF43926

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from vnvc.bitstream import BitstreamReader, FrameType, encode_stream
+from vnvc.bitstream import HEADER_SIZE, BitstreamReader, FrameType, encode_stream
 from vnvc.codec import Decoder, Encoder
 from vnvc.errors import BitstreamError, InputError
 from vnvc.layers import flow_warp
@@ -34,7 +34,8 @@ def test_decoder_reproduces_encoder_exactly(tiny_model, tmp_path, size, make_cli
         assert dec.feature.shape == (1, tiny_model.feature_channels, 64 * -(-size[0] // 64), 64 * -(-size[1] // 64))
         assert torch.equal(enc.feature, dec.feature)
         assert torch.equal(enc.pixels, dec.pixels)
-        assert dec.num_bytes == sum(len(p) for p in record.payloads)
+        assert dec.num_bytes == record.size + (HEADER_SIZE if dec.index == 0 else 0)
+    assert sum(dec.num_bytes for dec in decoded) == path.stat().st_size  # frames add up to the file
 
 
 def test_features_only_decoding_never_runs_reconstruction(tiny_model, tmp_path, clip_65x33):
@@ -63,9 +64,11 @@ def test_rate_point_orders_stream_size(tiny_model, make_clip):
 def test_real_size_tracks_entropy_estimate(tmp_path, make_clip):
     # the shipped (trained) model: an untrained one's latents fall far outside its scales, where the estimate
     # charges the likelihood floor (30 bits) for values the coder escapes in fewer
-    stats = Encoder(load_model("small"), rate=3, intra_period=8).encode(make_clip(2, 128, 128), tmp_path / "a.vnvc")
-    payload_bits = 8 * sum(stats.frame_bytes)
-    fixed = 6 * 8 * 16  # each of the 6 payloads ends with up to 16 bytes of coder state flush
+    path = tmp_path / "a.vnvc"
+    stats = Encoder(load_model("small"), rate=3, intra_period=8).encode(make_clip(2, 128, 128), path)
+    with BitstreamReader(path) as reader:
+        payload_bits = 8 * sum(record.payload_bytes for record in reader)
+    fixed = 2 * 8 * 16  # each frame's stream ends with up to 16 bytes of coder state flush
     assert 0.98 * stats.estimated_bits < payload_bits < 1.02 * stats.estimated_bits + fixed
 
 
@@ -111,7 +114,7 @@ def test_bad_encoder_inputs(tiny_model, tmp_path, make_clip):
 
 def test_encoding_is_deterministic(tiny_model, clip_65x33):
     def stream():
-        return [rec.payloads for rec, _, _ in Encoder(tiny_model, rate=2.25).iter_encode(clip_65x33)]
+        return [rec.payload for rec, _, _ in Encoder(tiny_model, rate=2.25).iter_encode(clip_65x33)]
 
     assert stream() == stream()
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from vnvc.entropy import EncodedLatent, FactorizedPrior, GaussianConditional
+from vnvc.entropy import FactorizedPrior, GaussianConditional, StreamReader, StreamWriter
 from vnvc.entropy.cdf import PRECISION, build_cdfs, quantize_pmfs
 
 pytest.importorskip("vnvc._native", reason="native coder not built (python setup.py build_ext --inplace)")
@@ -36,6 +36,21 @@ def latent(shape=(1, 8, 5, 7), scale=3.0, seed=0) -> tuple[torch.Tensor, torch.T
     means = torch.randn(shape, generator=g) * 2
     y = means + scales * torch.randn(shape, generator=g)
     return y, scales, means
+
+
+def encoded(compress, *args, **kwargs) -> tuple[torch.Tensor, bytes]:
+    """(symbols, stream) of one latent coded alone into a stream."""
+    stream = StreamWriter()
+    symbols = compress(*args, stream=stream, **kwargs)
+    return symbols, stream.finish()
+
+
+def decoded(decompress, data: bytes, *args) -> torch.Tensor:
+    """The symbols of a stream holding one latent; the stream must end there."""
+    stream = StreamReader(data)
+    symbols = decompress(stream, *args)
+    stream.finish()
+    return symbols
 
 
 # --- CDF tables ----------------------------------------------------------------------------------------------------
@@ -90,10 +105,10 @@ def test_gaussian_likelihoods_sum_to_one(gaussian, scale):
 def test_gaussian_roundtrip_equals_eval_forward(gaussian, scale):
     y, scales, means = latent(scale=scale)
     y_hat, _ = gaussian(y, scales, means)
-    encoded = gaussian.compress(y, scales, means)
-    assert isinstance(encoded, EncodedLatent) and encoded.symbols.dtype == torch.int32
-    symbols = gaussian.decompress(encoded.data, scales, means)
-    assert torch.equal(symbols, encoded.symbols)
+    sent, data = encoded(gaussian.compress, y, scales, means)
+    assert sent.dtype == torch.int32
+    symbols = decoded(gaussian.decompress, data, scales, means)
+    assert torch.equal(symbols, sent)
     assert torch.equal(gaussian.dequantize(symbols, means), y_hat)
 
 
@@ -101,27 +116,28 @@ def test_gaussian_escapes_extreme_values(gaussian):
     y, scales, means = latent()
     y[0, 0, 0, :4] = torch.tensor([1e6, -1e6, 3e7, -123456.0])
     y_hat, _ = gaussian(y, scales, means)
-    encoded = gaussian.compress(y, scales, means)
-    assert torch.equal(gaussian.dequantize(gaussian.decompress(encoded.data, scales, means), means), y_hat)
+    _, data = encoded(gaussian.compress, y, scales, means)
+    assert torch.equal(gaussian.dequantize(decoded(gaussian.decompress, data, scales, means), means), y_hat)
 
 
 def test_gaussian_all_zero_one_element_and_empty(gaussian):
     zeros = torch.zeros(1, 4, 8, 8)
-    encoded = gaussian.compress(zeros, torch.full_like(zeros, 0.11))
-    assert len(encoded.data) <= 8
-    assert torch.equal(gaussian.decompress(encoded.data, torch.full_like(zeros, 0.11)), torch.zeros_like(zeros).int())
+    _, data = encoded(gaussian.compress, zeros, torch.full_like(zeros, 0.11))
+    assert len(data) <= 8
+    assert torch.equal(decoded(gaussian.decompress, data, torch.full_like(zeros, 0.11)), torch.zeros_like(zeros).int())
     one = torch.tensor([[[[2.6]]]])
-    assert gaussian.decompress(gaussian.compress(one, torch.ones_like(one)).data, torch.ones_like(one)).item() == 3
+    _, data = encoded(gaussian.compress, one, torch.ones_like(one))
+    assert decoded(gaussian.decompress, data, torch.ones_like(one)).item() == 3
     empty = torch.zeros(1, 3, 0, 4)
-    encoded = gaussian.compress(empty, empty)
-    assert encoded.data == b"" and gaussian.decompress(b"", empty).shape == empty.shape
+    _, data = encoded(gaussian.compress, empty, empty)
+    assert data == b"" and decoded(gaussian.decompress, b"", empty).shape == empty.shape
 
 
 def test_gaussian_stream_size_matches_estimate(gaussian):
     y, scales, means = latent(shape=(1, 32, 32, 32), scale=1.0, seed=1)
     y_hat, likelihoods = gaussian(y, scales, means)
     bits = float(-torch.log2(likelihoods).sum())
-    size = len(gaussian.compress(y, scales, means).data)
+    size = len(encoded(gaussian.compress, y, scales, means)[1])
     assert bits / 8 * 0.99 < size < bits / 8 * 1.01 + 16
 
 
@@ -144,21 +160,21 @@ def test_gaussian_training_mixed_quantization_and_gradients():
 def test_gaussian_rejects_bad_input(gaussian):
     y, scales, means = latent()
     with pytest.raises(ValueError):
-        gaussian.compress(y, scales[..., :-1], means)
+        encoded(gaussian.compress, y, scales[..., :-1], means)
     with pytest.raises(RuntimeError, match="update"):
-        GaussianConditional().compress(y, scales, means)
+        encoded(GaussianConditional().compress, y, scales, means)
     y[0, 0, 0, 0] = math.nan
     with pytest.raises(ValueError):
-        gaussian.compress(y, scales, means)
+        encoded(gaussian.compress, y, scales, means)
 
 
 def test_gaussian_state_dict_keeps_tables(gaussian):
     y, scales, means = latent()
-    data = gaussian.compress(y, scales, means).data
+    _, data = encoded(gaussian.compress, y, scales, means)
     fresh = GaussianConditional()
     fresh.load_state_dict(gaussian.state_dict())
     assert torch.equal(fresh._cdfs, gaussian._cdfs)
-    assert torch.equal(fresh.decompress(data, scales, means), gaussian.decompress(data, scales, means))
+    assert torch.equal(decoded(fresh.decompress, data, scales, means), decoded(gaussian.decompress, data, scales, means))
 
 
 # --- factorized prior ----------------------------------------------------------------------------------------------
@@ -175,17 +191,17 @@ def test_factorized_roundtrip_equals_eval_forward(factorized):
     z[0, 3, 0, 0] = -5e5
     z_hat, likelihoods = factorized(z)
     assert likelihoods.shape == z.shape
-    encoded = factorized.compress(z)
-    symbols = factorized.decompress(encoded.data, (4, 5))
-    assert torch.equal(symbols, encoded.symbols)
+    sent, data = encoded(factorized.compress, z)
+    symbols = decoded(factorized.decompress, data, (4, 5))
+    assert torch.equal(symbols, sent)
     assert torch.equal(factorized.dequantize(symbols), z_hat)
 
 
 def test_factorized_empty_and_wrong_channels(factorized):
-    encoded = factorized.compress(torch.zeros(1, 6, 0, 3))
-    assert encoded.data == b"" and factorized.decompress(b"", (0, 3)).shape == (1, 6, 0, 3)
+    _, data = encoded(factorized.compress, torch.zeros(1, 6, 0, 3))
+    assert data == b"" and decoded(factorized.decompress, b"", (0, 3)).shape == (1, 6, 0, 3)
     with pytest.raises(ValueError):
-        factorized.compress(torch.zeros(1, 5, 2, 2))
+        encoded(factorized.compress, torch.zeros(1, 5, 2, 2))
 
 
 def test_factorized_training_and_aux_loss():
@@ -217,13 +233,14 @@ def test_factorized_update_solves_the_quantiles():
     q = model.quantiles.detach()[:, 0, :]
     assert torch.all(q[:, 0] < q[:, 1]) and torch.all(q[:, 1] < q[:, 2])
     z = model.medians + torch.randn(1, 5, 6, 6)
-    assert torch.equal(model.dequantize(model.decompress(model.compress(z).data, (6, 6))), model.eval()(z)[0])
+    _, data = encoded(model.compress, z)
+    assert torch.equal(model.dequantize(decoded(model.decompress, data, (6, 6))), model.eval()(z)[0])
 
 
 def test_factorized_state_dict_resizes_tables(factorized):
     z = torch.randn(1, 6, 3, 3) * 4
-    data = factorized.compress(z).data
+    _, data = encoded(factorized.compress, z)
     fresh = FactorizedPrior(6)  # tables not built: empty buffers of another shape
     fresh.load_state_dict(factorized.state_dict())
     assert torch.equal(fresh._cdfs, factorized._cdfs) and torch.equal(fresh._offsets, factorized._offsets)
-    assert torch.equal(fresh.decompress(data, (3, 3)), factorized.decompress(data, (3, 3)))
+    assert torch.equal(decoded(fresh.decompress, data, (3, 3)), decoded(factorized.decompress, data, (3, 3)))

@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from vnvc.bitstream import HEADER_SIZE
+from vnvc.bitstream import FORMAT_VERSION, HEADER_SIZE
 from vnvc.cli import main
 from vnvc.codec import Decoder, Encoder
 from vnvc.io.png import write_png_folder
@@ -77,15 +77,16 @@ def test_newer_format_and_unwritable_output(tmp_path, capsys, make_clip):
     stream = tmp_path / "s.vnvc"
     assert cli(capsys, "encode", folder, "-o", stream, *MODEL)[0] == 0
 
-    data = bytearray(stream.read_bytes())
-    data[4] = 2  # format version; the header CRC now fails first unless recomputed
     import zlib
 
-    data[HEADER_SIZE - 4:HEADER_SIZE] = zlib.crc32(bytes(data[: HEADER_SIZE - 4])).to_bytes(4, "little")
-    newer = tmp_path / "newer.vnvc"
-    newer.write_bytes(bytes(data))
-    code, err = cli(capsys, "decode", newer, "-o", tmp_path / "out", *MODEL)
-    assert code == 2 and "newer" in err
+    for version, expected in ((FORMAT_VERSION + 1, "newer"), (1, "no longer supported")):
+        data = bytearray(stream.read_bytes())
+        data[4] = version  # the header CRC would fail first unless recomputed
+        data[HEADER_SIZE - 4:HEADER_SIZE] = zlib.crc32(bytes(data[: HEADER_SIZE - 4])).to_bytes(4, "little")
+        other = tmp_path / f"version{version}.vnvc"
+        other.write_bytes(bytes(data))
+        code, err = cli(capsys, "decode", other, "-o", tmp_path / "out", *MODEL)
+        assert code == 2 and expected in err and err.count("\n") == 1
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -93,7 +94,7 @@ def test_newer_format_and_unwritable_output(tmp_path, capsys, make_clip):
     assert code == 2 and "file" in err and err.count("\n") == 1
     code, err = cli(capsys, "decode", stream, "-o", blocker / "frames", *MODEL)
     assert code == 2 and err.count("\n") == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip", "file", "newer.vnvc", "s.vnvc"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip", "file", "s.vnvc", "version1.vnvc", "version3.vnvc"]
 
 
 _CODE_WITH_THREADS = """

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vnvc.models.latent_coding import HyperpriorLatentCoder
+from vnvc.entropy import StreamReader, StreamWriter
+from vnvc.models.latent_coding import CodedLatent, HyperpriorLatentCoder
 
 
 def _coder_with_dead_scales(raw_scale: float) -> HyperpriorLatentCoder:
@@ -60,6 +61,12 @@ def _camera_motion_latent() -> torch.Tensor:
     return y
 
 
+def _compress(coder: HyperpriorLatentCoder, y: torch.Tensor) -> tuple[CodedLatent, bytes]:
+    stream = StreamWriter()
+    coded = coder.compress(y, stream)
+    return coded, stream.finish()
+
+
 def _fitted(coder: HyperpriorLatentCoder) -> HyperpriorLatentCoder:
     coder.eval()
     coder.hyper_prior.update()
@@ -72,9 +79,9 @@ def test_a_fresh_mean_path_predicts_block_means_and_codes_the_rest():
     symbols of a smooth field around 7 are its small deviations, not the field itself."""
     y = _camera_motion_latent()
     torch.manual_seed(0)
-    plain = _fitted(HyperpriorLatentCoder(6, 4)).compress(y)
+    plain, _ = _compress(_fitted(HyperpriorLatentCoder(6, 4)), y)
     torch.manual_seed(0)
-    with_path = _fitted(HyperpriorLatentCoder(6, 4, mean_channels=2)).compress(y)
+    with_path, _ = _compress(_fitted(HyperpriorLatentCoder(6, 4, mean_channels=2)), y)
     assert plain.symbols[1][:, 0].abs().float().mean() > 6
     assert with_path.symbols[1][:, :2].abs().max() <= 2
     assert with_path.symbols[0].shape[1] == 4 + 2  # the mean path's channels travel in z
@@ -83,8 +90,10 @@ def test_a_fresh_mean_path_predicts_block_means_and_codes_the_rest():
 def test_mean_path_decodes_what_it_encodes():
     coder = _fitted(HyperpriorLatentCoder(6, 4, mean_channels=2))
     y = _camera_motion_latent()
-    coded = coder.compress(y)
-    decoded = coder.decompress(coded.payloads, (16, 16))
+    coded, data = _compress(coder, y)
+    stream = StreamReader(data)
+    decoded = coder.decompress(stream, (16, 16))
+    stream.finish()  # z and y fill the stream exactly
     assert torch.equal(decoded.value, coded.value)
     for sent, received in zip(coded.symbols, decoded.symbols):
         assert torch.equal(sent, received)

@@ -30,10 +30,9 @@ def _chunks(u: int) -> list[tuple[int, int]]:
     return out
 
 
-def ref_encode(symbols, indexes, cdfs, lengths, offsets) -> bytes:
-    symbols, indexes = [int(s) for s in np.ravel(symbols)], [int(t) for t in np.ravel(indexes)]
-    n = len(symbols)
-    if n == 0:
+def ref_encode_segments(segments) -> bytes:
+    """Segments (symbols, indexes, cdfs, lengths, offsets) in decoding order, coded last to first."""
+    if not any(np.size(segment[0]) for segment in segments):
         return b""
     states, words = [LOWER] * STATES, []
 
@@ -43,27 +42,33 @@ def ref_encode(symbols, indexes, cdfs, lengths, offsets) -> bytes:
             states[j] >>= 32
         states[j] = (states[j] // freq) * TOTAL + states[j] % freq + start
 
-    for i in reversed(range(n)):
-        j, t = i % STATES, indexes[i]
-        c, regular = [int(v) for v in cdfs[t]], int(lengths[t]) - 2
-        v = symbols[i] - int(offsets[t])
-        if 0 <= v < regular:
-            put(j, c[v], c[v + 1] - c[v])
-            continue
-        u = 2 * (-v - 1) + 1 if v < 0 else 2 * (v - regular)
-        for value, b in reversed(_chunks(u)):
-            put(j, value << (PRECISION - b), 1 << (PRECISION - b))
-        put(j, u.bit_length() << (PRECISION - 6), 1 << (PRECISION - 6))
-        put(j, c[regular], c[regular + 1] - c[regular])
-    for j in reversed(range(min(STATES, n))):
+    for symbols, indexes, cdfs, lengths, offsets in reversed(segments):
+        symbols, indexes = [int(s) for s in np.ravel(symbols)], [int(t) for t in np.ravel(indexes)]
+        for i in reversed(range(len(symbols))):
+            j, t = i % STATES, indexes[i]
+            c, regular = [int(v) for v in cdfs[t]], int(lengths[t]) - 2
+            v = symbols[i] - int(offsets[t])
+            if 0 <= v < regular:
+                put(j, c[v], c[v + 1] - c[v])
+                continue
+            u = 2 * (-v - 1) + 1 if v < 0 else 2 * (v - regular)
+            for value, b in reversed(_chunks(u)):
+                put(j, value << (PRECISION - b), 1 << (PRECISION - b))
+            put(j, u.bit_length() << (PRECISION - 6), 1 << (PRECISION - 6))
+            put(j, c[regular], c[regular + 1] - c[regular])
+    for j in reversed(range(STATES)):
         words.append(states[j] & 0xFFFFFFFF)
         if states[j] >> 32:
             words.append(states[j] >> 32)
     return struct.pack(f"<{len(words)}I", *reversed(words))
 
 
-def ref_decode(data: bytes, indexes, cdfs, lengths, offsets) -> np.ndarray:
-    indexes = [int(t) for t in np.ravel(indexes)]
+def ref_encode(symbols, indexes, cdfs, lengths, offsets) -> bytes:
+    return ref_encode_segments([(symbols, indexes, cdfs, lengths, offsets)])
+
+
+def ref_decode_segments(data: bytes, segments) -> list[np.ndarray]:
+    """Segments (indexes, cdfs, lengths, offsets) in decoding order."""
     words, pos = struct.unpack(f"<{len(data) // 4}I", data), 0
 
     def pop() -> int:
@@ -83,23 +88,30 @@ def ref_decode(data: bytes, indexes, cdfs, lengths, offsets) -> np.ndarray:
         return get(j, [k << (PRECISION - b) for k in range((1 << b) + 1)])
 
     states = []
-    for _ in range(min(STATES, len(indexes))):
+    for _ in range(STATES if data else 0):
         x = pop()
         states.append((x << 32) | pop() if x < LOWER else x)
-    out = []
-    for i, t in enumerate(indexes):
-        j, regular = i % STATES, int(lengths[t]) - 2
-        s = get(j, [int(v) for v in cdfs[t][: regular + 2]])
-        if s < regular:
-            out.append(int(offsets[t]) + s)
-            continue
-        n = bits(j, 6)
-        u = 1 if n else 0
-        for _, b in _chunks(1 << (n - 1) if n else 0):
-            u = (u << b) | bits(j, b)
-        out.append(int(offsets[t]) + (-(u >> 1) - 1 if u & 1 else regular + (u >> 1)))
+    decoded = []
+    for indexes, cdfs, lengths, offsets in segments:
+        out = []
+        for i, t in enumerate(int(t) for t in np.ravel(indexes)):
+            j, regular = i % STATES, int(lengths[t]) - 2
+            s = get(j, [int(v) for v in cdfs[t][: regular + 2]])
+            if s < regular:
+                out.append(int(offsets[t]) + s)
+                continue
+            n = bits(j, 6)
+            u = 1 if n else 0
+            for _, b in _chunks(1 << (n - 1) if n else 0):
+                u = (u << b) | bits(j, b)
+            out.append(int(offsets[t]) + (-(u >> 1) - 1 if u & 1 else regular + (u >> 1)))
+        decoded.append(np.array(out, dtype=np.int32))
     assert pos == len(words) and all(x == LOWER for x in states)
-    return np.array(out, dtype=np.int32)
+    return decoded
+
+
+def ref_decode(data: bytes, indexes, cdfs, lengths, offsets) -> np.ndarray:
+    return ref_decode_segments(data, [(indexes, cdfs, lengths, offsets)])[0]
 
 
 # --- fixtures ----------------------------------------------------------------------------------------------------
@@ -217,6 +229,58 @@ def test_shapes_and_layouts_are_kept():
     assert native.encode(symbols.astype(">i4"), np.asfortranarray(indexes), *tables) == data
     big = tuple(np.asfortranarray(a).astype(">i4") for a in tables)
     np.testing.assert_array_equal(native.decode(data, indexes, *big), symbols)
+
+
+def _segments(seed: int):
+    """Three segments with their own tables, an odd-sized one among them, some values escaping."""
+    rng = np.random.default_rng(seed)
+    segments = []
+    for n in (7, 0, 301, 40):
+        tables = random_tables(rng) if rng.random() < 0.5 else gaussian_tables()
+        indexes = rng.integers(0, len(tables[1]), size=n).astype(np.int32)
+        symbols = (tables[2][indexes] + rng.integers(-3, 30, size=n)).astype(np.int32)
+        segments.append((symbols, indexes, *tables))
+    return segments
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_segments_share_one_stream(seed):
+    segments = _segments(seed)
+    encoder = native.StreamEncoder()
+    for segment in segments:
+        encoder.add(*segment)
+    data = encoder.finish()
+    assert data == ref_encode_segments(segments)
+    assert encoder.finish() == b""  # the encoder starts over
+    decoder = native.StreamDecoder(data)
+    for symbols, indexes, *tables in segments:
+        np.testing.assert_array_equal(decoder.decode(indexes, *tables), symbols)
+    decoder.finish()
+    # One stream is smaller than a stream per segment: the final states are written once.
+    assert len(data) < sum(len(native.encode(*segment)) for segment in segments) - 8
+
+
+def test_segment_stream_reports_misuse_and_damage():
+    segments = _segments(7)
+    encoder = native.StreamEncoder()
+    for segment in segments:
+        encoder.add(*segment)
+    data = encoder.finish()
+    # Stopping early, reading a segment too many, or damaged bytes: ValueError, at the latest from finish().
+    decoder = native.StreamDecoder(data)
+    decoder.decode(*segments[0][1:])
+    with pytest.raises(ValueError, match="final state|length"):
+        decoder.finish()
+    for damaged in (data[:-4], data + b"\0" * 4, data[:5]):
+        with pytest.raises(ValueError):
+            decoder = native.StreamDecoder(damaged)
+            for _, indexes, *tables in segments:
+                decoder.decode(indexes, *tables)
+            decoder.finish()
+    with pytest.raises(ValueError, match="no data"):
+        native.StreamDecoder(b"").decode(*segments[0][1:])
+    with pytest.raises(ValueError, match="table index"):
+        native.StreamEncoder().add(segments[0][0], np.full(7, 99, np.int32), *segments[0][2:])
 
 
 def test_deterministic_bytes():

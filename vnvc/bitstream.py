@@ -1,4 +1,4 @@
-"""The ``.vnvc`` container: a fixed header, then one CRC-protected record per frame.
+"""The ``.vnvc`` container: a fixed header, then one CRC-protected record per frame, holding the frame's stream.
 
 The byte layout is specified in ``docs/bitstream.md``. Writers write to a temporary file next to the target and
 rename it into place on success; readers stream records lazily and raise :class:`BitstreamError` (naming the frame
@@ -25,14 +25,13 @@ import numpy as np
 from vnvc.errors import BitstreamError, InputError
 
 MAGIC = b"VNVC"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _HEADER_BODY = struct.Struct("<4sBH8sIIIIIIf")  # everything before the header CRC
 _U32 = struct.Struct("<I")
-_RECORD_HEAD = struct.Struct("<BB")  # frame type, payload count
 _RECORD_TAIL = struct.Struct("<II")  # latent checksum, record CRC
 HEADER_SIZE = _HEADER_BODY.size + _U32.size
-MAX_PAYLOADS = 255
+_MAX_VARINT_BYTES = 5  # enough for any u32
 _U32_MAX = 0xFFFFFFFF
 _FLOAT32_MAX = 3.4028234663852886e38
 
@@ -92,21 +91,21 @@ class StreamHeader:
 
 @dataclass
 class FrameRecord:
-    """One coded frame: one byte string per latent and a CRC32 of the decoded integer symbols."""
+    """One coded frame: its entropy-coded stream (every latent of the frame) and a CRC32 of the decoded symbols."""
 
     frame_type: FrameType
-    payloads: list[bytes]
+    payload: bytes
     latent_checksum: int
 
     @property
     def payload_bytes(self) -> int:
-        """Bytes of entropy-coded data: the payloads alone."""
-        return sum(len(p) for p in self.payloads)
+        """Bytes of entropy-coded data."""
+        return len(self.payload)
 
     @property
     def size(self) -> int:
-        """Bytes the record takes in a stream: its payloads plus type, count, lengths, checksum and CRC."""
-        return _RECORD_HEAD.size + _U32.size * len(self.payloads) + self.payload_bytes + _RECORD_TAIL.size
+        """Bytes the record takes in a stream: the payload plus type, length, checksum and CRC."""
+        return 1 + len(_varint(self.payload_bytes)) + self.payload_bytes + _RECORD_TAIL.size
 
 
 class BitstreamIOError(InputError, OSError):
@@ -114,11 +113,22 @@ class BitstreamIOError(InputError, OSError):
 
 
 def latent_checksum(symbols: Iterable[np.ndarray]) -> int:
-    """CRC32 over each latent's symbols as little-endian int32 in C order, in payload order."""
+    """CRC32 over each latent's symbols as little-endian int32 in C order, in coding order."""
     crc = 0
     for array in symbols:
         crc = zlib.crc32(np.ascontiguousarray(array, dtype="<i4"), crc)
     return crc
+
+
+def _varint(value: int) -> bytes:
+    """ULEB128: 7 bits a byte, least significant first, the high bit set on every byte but the last."""
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        if not value:
+            out.append(low)
+            return bytes(out)
+        out.append(low | 0x80)
 
 
 def _header_problem(h: dict[str, object]) -> tuple[str, str] | None:
@@ -155,17 +165,13 @@ def _encode_header(h: StreamHeader) -> bytes:
 def _encode_record(record: FrameRecord, prev_crc: int) -> tuple[list[bytes | memoryview], int]:
     """The chunks of one record, in order, and its CRC. Raises ValueError for an unencodable record."""
     frame_type = FrameType(record.frame_type)
-    if len(record.payloads) > MAX_PAYLOADS:
-        raise ValueError(f"a frame record holds at most {MAX_PAYLOADS} payloads, got {len(record.payloads)}")
     if not 0 <= record.latent_checksum <= _U32_MAX:
         raise ValueError(f"latent_checksum {record.latent_checksum!r} is not an unsigned 32-bit integer")
-    chunks: list[bytes | memoryview] = [_RECORD_HEAD.pack(frame_type, len(record.payloads))]
-    for payload in record.payloads:
-        view = memoryview(payload).cast("B")
-        if view.nbytes > _U32_MAX:
-            raise ValueError(f"payload of {view.nbytes} bytes exceeds the 4 GiB limit")
-        chunks += [_U32.pack(view.nbytes), view]
-    chunks.append(_U32.pack(record.latent_checksum))
+    view = memoryview(record.payload).cast("B")
+    if view.nbytes > _U32_MAX:
+        raise ValueError(f"payload of {view.nbytes} bytes exceeds the 4 GiB limit")
+    chunks: list[bytes | memoryview] = [bytes([frame_type]) + _varint(view.nbytes), view,
+                                        _U32.pack(record.latent_checksum)]
     crc = zlib.crc32(_U32.pack(prev_crc))
     for chunk in chunks:
         crc = zlib.crc32(chunk, crc)
@@ -372,6 +378,9 @@ class BitstreamReader:
         if len(data) > 4 and data[4] != FORMAT_VERSION:
             if data[4] > FORMAT_VERSION:
                 message = f"stream format version {data[4]} is newer than this decoder supports ({FORMAT_VERSION})"
+            elif data[4] == 1:
+                message = ("stream format version 1 (a payload per latent) is no longer supported: encode the video "
+                           f"again to get version {FORMAT_VERSION}")
             else:
                 message = f"stream format version {data[4]} is not valid"
             raise self._error(message, None, 4)
@@ -395,32 +404,43 @@ class BitstreamReader:
             raise self._error(f"truncated record: {what} needs {n} bytes, {len(data)} remain", frame, offset)
         return data
 
+    def _read_length(self, frame: int) -> tuple[int, bytes]:
+        """The payload length (a minimal ULEB128 of at most 5 bytes, at most 2**32 - 1) and its bytes."""
+        start = self._src.pos
+        raw = b""
+        while True:
+            raw += self._need(1, "payload length", frame)
+            if raw[-1] < 0x80:
+                break
+            if len(raw) == _MAX_VARINT_BYTES:
+                raise self._error(f"damaged record: payload length runs over {_MAX_VARINT_BYTES} bytes", frame, start)
+        length = sum((byte & 0x7F) << (7 * k) for k, byte in enumerate(raw))
+        if length > _U32_MAX or raw != _varint(length):
+            raise self._error(f"damaged record: payload length bytes {raw.hex()} are not a minimal ULEB128 of at "
+                              "most 2**32 - 1", frame, start)
+        return length, raw
+
     def _read_record(self, frame: int) -> FrameRecord:
         start = self._src.pos
-        head = self._need(_RECORD_HEAD.size, "record header", frame)
-        frame_type, count = _RECORD_HEAD.unpack(head)
-        crc = zlib.crc32(head, zlib.crc32(_U32.pack(self._prev_crc)))
-        payloads = []
-        for k in range(count):
-            length_bytes = self._need(_U32.size, f"payload {k} length", frame)
-            (length,) = _U32.unpack(length_bytes)
-            still_needed = _U32.size * (count - k - 1) + _RECORD_TAIL.size
-            if length > self._src.remaining - still_needed:
-                raise self._error(f"truncated or damaged record: payload {k} length {length} runs past the end "
-                                  f"of the stream (the record needs {length + still_needed} more bytes, "
-                                  f"{self._src.remaining} remain)", frame, self._src.pos - _U32.size)
-            payload = self._need(length, f"payload {k}", frame)
-            crc = zlib.crc32(payload, zlib.crc32(length_bytes, crc))
-            payloads.append(payload)
+        head = self._need(1, "frame type", frame)
+        length_pos = self._src.pos
+        length, length_bytes = self._read_length(frame)
+        if length > self._src.remaining - _RECORD_TAIL.size:
+            raise self._error(f"truncated or damaged record: payload length {length} runs past the end of the "
+                              f"stream (the record needs {length + _RECORD_TAIL.size} more bytes, "
+                              f"{self._src.remaining} remain)", frame, length_pos)
+        payload = self._need(length, "payload", frame)
         tail = self._need(_RECORD_TAIL.size, "checksum and CRC", frame)
         checksum, stored = _RECORD_TAIL.unpack(tail)
-        crc = zlib.crc32(tail[:_U32.size], crc)
+        crc = zlib.crc32(_U32.pack(self._prev_crc))
+        for chunk in (head, length_bytes, payload, tail[:_U32.size]):
+            crc = zlib.crc32(chunk, crc)
         if stored != crc:
             raise self._error(f"record CRC mismatch (stored 0x{stored:08x}, computed 0x{crc:08x})", frame, start)
-        if frame_type not in FrameType._value2member_map_:
-            raise self._error(f"unknown frame type {frame_type}", frame, start)
+        if head[0] not in FrameType._value2member_map_:
+            raise self._error(f"unknown frame type {head[0]}", frame, start)
         self._prev_crc = stored
-        return FrameRecord(FrameType(frame_type), payloads, checksum)
+        return FrameRecord(FrameType(head[0]), payload, checksum)
 
     def read_frame(self) -> FrameRecord | None:
         """The next frame record, or None after the last one (once the end of the stream is verified)."""

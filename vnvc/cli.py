@@ -54,7 +54,7 @@ def _info(args: argparse.Namespace) -> None:
 
     with BitstreamReader(args.stream) as reader:
         header = reader.header
-        frames = [{"type": r.frame_type.name, "bytes": [len(p) for p in r.payloads]} for r in reader]
+        frames = [{"type": r.frame_type.name, "bytes": r.size, "payload_bytes": r.payload_bytes} for r in reader]
     print(json.dumps({
         "checkpoint_id": header.checkpoint_id.hex(), "width": header.width, "height": header.height,
         "padded": [header.padded_width, header.padded_height], "frame_count": header.frame_count,

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from .bitstream import BitstreamReader, BitstreamWriter, FrameRecord, FrameType, StreamFlags, StreamHeader
+from .bitstream import HEADER_SIZE, BitstreamReader, BitstreamWriter, FrameRecord, FrameType, StreamFlags, StreamHeader
 from .errors import BitstreamError, InputError
 from .io.padding import pad_to_multiple, padded_size
 from .io.source import frames_to_tensor
@@ -26,7 +26,9 @@ Until = Literal["features", "pixels"]
 @dataclass
 class DecodedFrame:
     """One decoded frame. `feature` is the analysis feature at the padded size (crop with [..., :height, :width]);
-    `pixels` is (1, 3, height, width) in [0, 1], or None when decoding stopped at features."""
+    `pixels` is (1, 3, height, width) in [0, 1], or None when decoding stopped at features. `num_bytes` is what
+    the frame takes in the stream file: its record, and for the first frame the stream header too, so that the
+    frames add up to the file."""
 
     index: int
     frame_type: FrameType
@@ -68,10 +70,13 @@ class _CodingSession:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
 
-    def emit(self, index: int, coded: CodedFrame, width: int, height: int, num_bytes: int, until: Until) -> DecodedFrame:
+    def emit(
+        self, index: int, coded: CodedFrame, width: int, height: int, record: FrameRecord, until: Until
+    ) -> DecodedFrame:
         pixels = None
         if until == "pixels":
             pixels = self.model.pixels(coded)[..., :height, :width]
+        num_bytes = record.size + (HEADER_SIZE if index == 0 else 0)
         return DecodedFrame(
             index, coded.frame_type, self.model.machine_feature(coded), pixels, width, height, num_bytes
         )
@@ -112,8 +117,8 @@ class Encoder(_CodingSession):
             else:
                 coded = self.model.encode_inter(x, reference, self.rate)
             reference = coded.reference
-            record = FrameRecord(coded.frame_type, coded.payloads, coded.latent_checksum)
-            yield record, self.emit(index, coded, size[1], size[0], record.payload_bytes, until), coded
+            record = FrameRecord(coded.frame_type, coded.payload, coded.latent_checksum)
+            yield record, self.emit(index, coded, size[1], size[0], record, until), coded
 
     def header(self, width: int, height: int, frame_count: int = 0) -> StreamHeader:
         padded_height, padded_width = padded_size(height, width, self.model.config.pad_multiple)
@@ -168,7 +173,7 @@ class Decoder(_CodingSession):
         for index, record in enumerate(reader):
             coded = self._decode_record(index, record, size, reference, header.rate)
             reference = coded.reference
-            yield self.emit(index, coded, header.width, header.height, record.payload_bytes, until)
+            yield self.emit(index, coded, header.width, header.height, record, until)
 
     def _check_header(self, header: StreamHeader) -> None:
         multiple = self.model.config.pad_multiple
@@ -180,16 +185,13 @@ class Decoder(_CodingSession):
     def _decode_record(
         self, index: int, record: FrameRecord, size: tuple[int, int], reference: torch.Tensor | None, rate: float
     ) -> CodedFrame:
-        expected = 2 if record.frame_type == FrameType.INTRA else 4
-        if len(record.payloads) != expected:
-            raise BitstreamError(f"{record.frame_type.name} frame has {len(record.payloads)} payloads, expected {expected}", frame=index)
         if record.frame_type == FrameType.INTER and reference is None:
             raise BitstreamError("stream starts with an inter frame", frame=index)
         try:
             if record.frame_type == FrameType.INTRA:
-                coded = self.model.decode_intra(record.payloads, size, rate)
+                coded = self.model.decode_intra(record.payload, size, rate)
             else:
-                coded = self.model.decode_inter(record.payloads, size, reference, rate)
+                coded = self.model.decode_inter(record.payload, size, reference, rate)
         except ValueError as exc:
             raise BitstreamError(f"entropy decoding failed: {exc}", frame=index) from exc
         if coded.latent_checksum != record.latent_checksum:

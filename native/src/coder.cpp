@@ -1,6 +1,9 @@
-// Stream layout: 32-bit little-endian words. First the final encoder states of the min(count, kStates) used
-// states (one word if it fits, else high word then low word), then the renormalisation words in decoding order.
-// Symbol i uses state i % kStates; the encoder runs from the last symbol to the first.
+// Stream layout: 32-bit little-endian words. A stream holds the symbols of one or more segments (the latents of a
+// frame, say), coded with their own tables one after another. It starts with the final encoder states of all
+// kStates states (each one word if it fits, else high word then low word), then the renormalisation words in
+// decoding order; a stream without symbols is empty. Within each segment symbol i uses state i % kStates; the
+// states carry over from one segment to the next, and the encoder runs from the last symbol of the last segment to
+// the first symbol of the first.
 //
 // Escape: a value outside a table's support is coded as the table's last symbol, then (same state, decoding
 // order) a 6-bit bypass field holding the bit length n of u, then the n - 1 bits of u below its leading one in
@@ -77,7 +80,7 @@ struct EncodeContext {
   const Reciprocal* recip;
   EncRow* rows;
   EncSymbol* syms;  // parallel to tables.cdf
-  WordSink sink;
+  WordSink& sink;
 };
 
 inline uint64_t put_symbol(uint64_t x, const EncSymbol& e) {
@@ -150,7 +153,7 @@ struct DecodeContext {
   const Tables& tables;
   DecRow* rows;
   uint16_t* lut;
-  WordSource source;
+  WordSource& source;
 };
 
 VNVC_NOINLINE uint64_t get_word(DecodeContext& ctx, uint64_t x) { return (x << 32) | ctx.source.pop(); }
@@ -207,32 +210,29 @@ VNVC_NOINLINE Decoded get_slow(DecodeContext& ctx, uint64_t x, size_t index) {
   return Decoded{x, int32_t(value)};
 }
 
-}  // namespace
-
-std::vector<uint8_t> encode_symbols(const int32_t* symbols, const int32_t* indexes, size_t count,
-                                    const Tables& tables) {
-  if (count == 0) return {};
+// Codes symbols[0..count) into states x (from the last symbol to the first), renormalisation words into sink.
+void encode_segment(uint64_t (&x)[kStates], WordSink& sink, const int32_t* symbols, const int32_t* indexes,
+                    size_t count, const Tables& tables) {
+  if (count == 0) return;
   const size_t row_count = tables.rows.size();
   const std::unique_ptr<EncSymbol[]> syms(new EncSymbol[tables.cdf.size()]);
   std::vector<EncRow> row_storage(row_count);
   for (size_t t = 0; t < row_count; ++t) row_storage[t] = EncRow{nullptr, tables.rows[t].offset, 0};
-  EncodeContext ctx{tables, symbols, reciprocals(), row_storage.data(), syms.get(), WordSink()};
+  EncodeContext ctx{tables, symbols, reciprocals(), row_storage.data(), syms.get(), sink};
   const EncRow* rows = ctx.rows;
 
-  const auto step = [&](uint64_t x, size_t i) -> uint64_t {
+  const auto step = [&](uint64_t s, size_t i) -> uint64_t {
     const uint32_t index = uint32_t(indexes[i]);
     if (index >= row_count) bad_index(i, int32_t(index), row_count);
     const EncRow& row = rows[index];
     // Exact range test: the tables guarantee offset + regular - 1 <= INT32_MAX.
     const uint32_t v = uint32_t(symbols[i]) - uint32_t(row.offset);
-    if (v >= row.regular) return put_slow(ctx, x, i, index);
+    if (v >= row.regular) return put_slow(ctx, s, i, index);
     const EncSymbol& e = row.syms[v];
-    if (put_needs_word(x, e)) x = put_word(ctx, x);
-    return put_symbol(x, e);
+    if (put_needs_word(s, e)) s = put_word(ctx, s);
+    return put_symbol(s, e);
   };
 
-  uint64_t x[kStates];
-  for (uint64_t& s : x) s = kLower;
   const size_t rest = count % kStates;
 #pragma GCC unroll 8
   for (int k = kStates - 1; k >= 0; --k)
@@ -242,56 +242,32 @@ std::vector<uint8_t> encode_symbols(const int32_t* symbols, const int32_t* index
 #pragma GCC unroll 8
     for (int k = kStates - 1; k >= 0; --k) x[k] = step(x[k], i + size_t(k));
   }
-
-  WordSink& sink = ctx.sink;
-  const size_t used = count < size_t(kStates) ? count : size_t(kStates);
-#pragma GCC unroll 8
-  for (int k = kStates - 1; k >= 0; --k) {
-    if (size_t(k) >= used) continue;
-    sink.push(uint32_t(x[k]));
-    if (x[k] >> 32) sink.push(uint32_t(x[k] >> 32));
-  }
-  std::vector<uint8_t> out(4 * sink.size());
-  for (size_t w = 0, n = sink.size(); w < n; ++w) store_le32(out.data() + 4 * w, sink[n - 1 - w]);
-  return out;
 }
 
-void decode_symbols(const uint8_t* data, size_t size, const int32_t* indexes, size_t count, const Tables& tables,
-                    int32_t* symbols) {
-  if (count == 0) {
-    if (size != 0) corrupted("data given for zero symbols");
-    return;
-  }
-  if (size % 4) corrupted("length is not a multiple of 4 bytes");
+// Decodes symbols[0..count) from states x, refilling from source.
+void decode_segment(uint64_t (&x)[kStates], WordSource& source, const int32_t* indexes, size_t count,
+                    const Tables& tables, int32_t* symbols) {
+  if (count == 0) return;
   const size_t row_count = tables.rows.size();
   const std::unique_ptr<uint16_t[]> lut(new uint16_t[tables.buckets]);
   std::vector<DecRow> row_storage(row_count, DecRow{kDummyCdf, kDummyLut, 0, 0, kPrecision});
-  DecodeContext ctx{tables, row_storage.data(), lut.get(), WordSource(data, size / 4)};
+  DecodeContext ctx{tables, row_storage.data(), lut.get(), source};
   const DecRow* rows = ctx.rows;
 
-  const auto step = [&](uint64_t& x, size_t i) {
+  const auto step = [&](uint64_t& s, size_t i) {
     const uint32_t index = uint32_t(indexes[i]);
     if (index >= row_count) bad_index(i, int32_t(index), row_count);
     const DecRow& row = rows[index];
-    const uint32_t s = get_symbol(ctx, x, row);
-    if (s < row.regular) {
-      symbols[i] = int32_t(row.offset + int64_t(s));
+    const uint32_t sym = get_symbol(ctx, s, row);
+    if (sym < row.regular) {
+      symbols[i] = int32_t(row.offset + int64_t(sym));
     } else {
-      const Decoded d = get_slow(ctx, x, index);
-      x = d.x;
+      const Decoded d = get_slow(ctx, s, index);
+      s = d.x;
       symbols[i] = d.value;
     }
   };
 
-  uint64_t x[kStates];
-  const size_t used = count < size_t(kStates) ? count : size_t(kStates);
-  for (size_t k = 0; k < size_t(kStates); ++k) {
-    x[k] = kLower;
-    if (k >= used) continue;
-    x[k] = ctx.source.pop();
-    if (x[k] < kLower) x[k] = (x[k] << 32) | ctx.source.pop();
-    if (x[k] < kLower) corrupted("invalid initial state");
-  }
   const size_t rest = count % kStates;
   for (size_t i = 0; i < count - rest; i += kStates) {
 #pragma GCC unroll 8
@@ -300,9 +276,68 @@ void decode_symbols(const uint8_t* data, size_t size, const int32_t* indexes, si
 #pragma GCC unroll 8
   for (int k = 0; k < kStates; ++k)
     if (size_t(k) < rest) step(x[k], count - rest + size_t(k));
-  for (uint64_t s : x)
+}
+
+void check_indexes(const int32_t* indexes, size_t count, const Tables& tables) {
+  const size_t row_count = tables.rows.size();
+  for (size_t i = 0; i < count; ++i)
+    if (uint32_t(indexes[i]) >= row_count) bad_index(i, indexes[i], row_count);
+}
+
+}  // namespace
+
+void StreamEncoder::add(std::vector<int32_t> symbols, std::vector<int32_t> indexes, Tables tables) {
+  if (symbols.size() != indexes.size())
+    throw std::invalid_argument("symbols and indexes differ in size: " + std::to_string(symbols.size()) + " vs " +
+                                std::to_string(indexes.size()));
+  check_indexes(indexes.data(), indexes.size(), tables);
+  segments_.push_back(Segment{std::move(symbols), std::move(indexes), std::move(tables)});
+}
+
+std::vector<uint8_t> StreamEncoder::finish() {
+  uint64_t x[kStates];
+  for (uint64_t& s : x) s = kLower;
+  WordSink sink;
+  size_t total = 0;
+  for (auto seg = segments_.rbegin(); seg != segments_.rend(); ++seg) {
+    encode_segment(x, sink, seg->symbols.data(), seg->indexes.data(), seg->symbols.size(), seg->tables);
+    total += seg->symbols.size();
+  }
+  segments_.clear();
+  if (total == 0) return {};
+#pragma GCC unroll 8
+  for (int k = kStates - 1; k >= 0; --k) {
+    sink.push(uint32_t(x[k]));
+    if (x[k] >> 32) sink.push(uint32_t(x[k] >> 32));
+  }
+  std::vector<uint8_t> out(4 * sink.size());
+  for (size_t w = 0, n = sink.size(); w < n; ++w) store_le32(out.data() + 4 * w, sink[n - 1 - w]);
+  return out;
+}
+
+StreamDecoder::StreamDecoder(std::vector<uint8_t> data) : data_(std::move(data)), source_(data_.data(), 0) {
+  if (data_.size() % 4) corrupted("length is not a multiple of 4 bytes");
+  source_ = WordSource(data_.data(), data_.size() / 4);
+  for (uint64_t& s : x_) {
+    s = kLower;
+    if (data_.empty()) continue;
+    s = source_.pop();
+    if (s < kLower) s = (s << 32) | source_.pop();
+    if (s < kLower) corrupted("invalid initial state");
+  }
+}
+
+void StreamDecoder::decode(const int32_t* indexes, size_t count, const Tables& tables, int32_t* symbols) {
+  if (count == 0) return;
+  if (data_.empty()) corrupted("no data for the symbols");
+  decode_segment(x_, source_, indexes, count, tables, symbols);
+  if (source_.overrun()) corrupted("data ends before the symbols do");
+}
+
+void StreamDecoder::finish() const {
+  for (uint64_t s : x_)
     if (s != kLower) corrupted("final state mismatch");
-  if (!ctx.source.exhausted_exactly()) corrupted("data length does not match the symbols");
+  if (!source_.exhausted_exactly()) corrupted("data length does not match the symbols");
 }
 
 const Reciprocal* reciprocals() {

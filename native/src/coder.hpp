@@ -1,21 +1,48 @@
-// Encoding and decoding of symbol arrays with interleaved rANS over packed tables. No Python here.
+// One rANS stream holding several segments of symbols, each coded with its own tables. No Python here.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "rans.hpp"
 #include "tables.hpp"
 
 namespace vnvc {
 
-// Stream bytes for symbols[i] coded with table indexes[i]. Throws std::invalid_argument for a bad index.
-std::vector<uint8_t> encode_symbols(const int32_t* symbols, const int32_t* indexes, size_t count,
-                                    const Tables& tables);
+// Collects segments, then codes them all into one stream. rANS decodes in the reverse order of encoding, so the
+// segments are kept until finish(), which codes them last to first.
+class StreamEncoder {
+ public:
+  // Queue symbols[i] coded with table indexes[i]. Throws std::invalid_argument for a bad index or size mismatch.
+  void add(std::vector<int32_t> symbols, std::vector<int32_t> indexes, Tables tables);
+  // The stream bytes of every segment added so far (empty if they hold no symbols); the encoder starts over.
+  std::vector<uint8_t> finish();
 
-// Inverse of encode_symbols. Throws std::invalid_argument for a bad index or data that is not a stream made
-// by encode_symbols with these indexes and tables (detected at the latest when the data ends).
-void decode_symbols(const uint8_t* data, size_t size, const int32_t* indexes, size_t count, const Tables& tables,
-                    int32_t* symbols);
+ private:
+  struct Segment {
+    std::vector<int32_t> symbols, indexes;
+    Tables tables;
+  };
+  std::vector<Segment> segments_;
+};
+
+// Reads the segments of a stream in the order they were added. The caller may compute a segment's indexes from
+// the symbols decoded before it (a hyperprior's scales, say). Every method throws std::invalid_argument for a bad
+// index or data that is not such a stream (detected at the latest by finish()).
+class StreamDecoder {
+ public:
+  explicit StreamDecoder(std::vector<uint8_t> data);
+  StreamDecoder(const StreamDecoder&) = delete;  // source_ points into data_
+  StreamDecoder& operator=(const StreamDecoder&) = delete;
+  void decode(const int32_t* indexes, size_t count, const Tables& tables, int32_t* symbols);
+  // Checks that the stream ended exactly with the last segment decoded.
+  void finish() const;
+
+ private:
+  std::vector<uint8_t> data_;
+  WordSource source_;
+  uint64_t x_[kStates];
+};
 
 }  // namespace vnvc

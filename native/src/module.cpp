@@ -38,36 +38,57 @@ vnvc::Tables tables_from(const py::handle& cdfs_obj, const py::handle& lengths_o
   return vnvc::pack_tables(cdfs.data(), count, size_t(cdfs.shape(1)), lengths.data(), offsets.data());
 }
 
-py::bytes encode(const py::handle& symbols_obj, const py::handle& indexes_obj, const py::handle& cdfs,
-                 const py::handle& cdf_lengths, const py::handle& offsets) {
+std::vector<int32_t> to_vector(const Int32Array& a) { return std::vector<int32_t>(a.data(), a.data() + a.size()); }
+
+void add_segment(vnvc::StreamEncoder& encoder, const py::handle& symbols_obj, const py::handle& indexes_obj,
+                 const py::handle& cdfs, const py::handle& cdf_lengths, const py::handle& offsets) {
   const Int32Array symbols = as_int32(symbols_obj, "symbols");
   const Int32Array indexes = as_int32(indexes_obj, "indexes");
-  if (symbols.size() != indexes.size())
-    throw std::invalid_argument("symbols and indexes differ in size: " + std::to_string(symbols.size()) + " vs " +
-                                std::to_string(indexes.size()));
-  const vnvc::Tables tables = tables_from(cdfs, cdf_lengths, offsets);
+  encoder.add(to_vector(symbols), to_vector(indexes), tables_from(cdfs, cdf_lengths, offsets));
+}
+
+py::bytes finish_encoder(vnvc::StreamEncoder& encoder) {
   std::vector<uint8_t> out;
   {
     py::gil_scoped_release release;
-    out = vnvc::encode_symbols(symbols.data(), indexes.data(), size_t(symbols.size()), tables);
+    out = encoder.finish();
   }
   return py::bytes(reinterpret_cast<const char*>(out.data()), out.size());
 }
 
-py::array_t<int32_t> decode(const py::buffer& data, const py::handle& indexes_obj, const py::handle& cdfs,
-                            const py::handle& cdf_lengths, const py::handle& offsets) {
-  const Int32Array indexes = as_int32(indexes_obj, "indexes");
-  const vnvc::Tables tables = tables_from(cdfs, cdf_lengths, offsets);
+std::vector<uint8_t> bytes_of(const py::buffer& data) {
   const py::buffer_info info = data.request();
   if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1)
     throw std::invalid_argument("data must be a contiguous bytes-like object");
+  const auto* p = static_cast<const uint8_t*>(info.ptr);
+  return std::vector<uint8_t>(p, p + info.size);
+}
+
+py::array_t<int32_t> decode_segment(vnvc::StreamDecoder& decoder, const py::handle& indexes_obj,
+                                    const py::handle& cdfs, const py::handle& cdf_lengths, const py::handle& offsets) {
+  const Int32Array indexes = as_int32(indexes_obj, "indexes");
+  const vnvc::Tables tables = tables_from(cdfs, cdf_lengths, offsets);
   std::vector<py::ssize_t> shape(indexes.shape(), indexes.shape() + indexes.ndim());
   py::array_t<int32_t> out(shape);
   {
     py::gil_scoped_release release;
-    vnvc::decode_symbols(static_cast<const uint8_t*>(info.ptr), size_t(info.size), indexes.data(),
-                         size_t(indexes.size()), tables, out.mutable_data());
+    decoder.decode(indexes.data(), size_t(indexes.size()), tables, out.mutable_data());
   }
+  return out;
+}
+
+py::bytes encode(const py::handle& symbols, const py::handle& indexes, const py::handle& cdfs,
+                 const py::handle& cdf_lengths, const py::handle& offsets) {
+  vnvc::StreamEncoder encoder;
+  add_segment(encoder, symbols, indexes, cdfs, cdf_lengths, offsets);
+  return finish_encoder(encoder);
+}
+
+py::array_t<int32_t> decode(const py::buffer& data, const py::handle& indexes, const py::handle& cdfs,
+                            const py::handle& cdf_lengths, const py::handle& offsets) {
+  vnvc::StreamDecoder decoder(bytes_of(data));
+  py::array_t<int32_t> out = decode_segment(decoder, indexes, cdfs, cdf_lengths, offsets);
+  decoder.finish();
   return out;
 }
 
@@ -76,12 +97,24 @@ py::array_t<int32_t> decode(const py::buffer& data, const py::handle& indexes_ob
 PYBIND11_MODULE(_native, m) {
   m.doc() = "rANS entropy coder over integer CDF tables (vnvc native extension).";
   m.attr("PRECISION") = vnvc::kPrecision;
+  py::class_<vnvc::StreamEncoder>(m, "StreamEncoder",
+                                  "Codes several segments of symbols, each with its own tables, into one stream.")
+      .def(py::init<>())
+      .def("add", &add_segment, py::arg("symbols"), py::arg("indexes"), py::arg("cdfs"), py::arg("cdf_lengths"),
+           py::arg("offsets"),
+           "Queue int32 `symbols[i]` coded with CDF table `indexes[i]`.\n\n"
+           "cdfs: int32 (T, L); row t holds cdf_lengths[t] entries 0 = c0 < c1 < ... = 2**PRECISION defining\n"
+           "cdf_lengths[t] - 1 symbols: values offsets[t] + k for k < cdf_lengths[t] - 2, and an escape symbol\n"
+           "(last) through which any other int32 value is coded exactly.")
+      .def("finish", &finish_encoder, "The stream holding every segment queued so far, as bytes; starts over.");
+  py::class_<vnvc::StreamDecoder>(m, "StreamDecoder",
+                                  "Reads back the segments of a StreamEncoder stream, in the order they were added.")
+      .def(py::init([](const py::buffer& data) { return new vnvc::StreamDecoder(bytes_of(data)); }), py::arg("data"))
+      .def("decode", &decode_segment, py::arg("indexes"), py::arg("cdfs"), py::arg("cdf_lengths"), py::arg("offsets"),
+           "The next segment: int32 array shaped like `indexes`, coded with the given tables.")
+      .def("finish", &vnvc::StreamDecoder::finish, "Check that the stream ends exactly after the segments read.");
   m.def("encode", &encode, py::arg("symbols"), py::arg("indexes"), py::arg("cdfs"), py::arg("cdf_lengths"),
-        py::arg("offsets"),
-        "Code int32 `symbols[i]` with CDF table `indexes[i]`; returns the stream as bytes.\n\n"
-        "cdfs: int32 (T, L); row t holds cdf_lengths[t] entries 0 = c0 < c1 < ... = 2**PRECISION defining\n"
-        "cdf_lengths[t] - 1 symbols: values offsets[t] + k for k < cdf_lengths[t] - 2, and an escape symbol\n"
-        "(last) through which any other int32 value is coded exactly.");
+        py::arg("offsets"), "A stream of one segment (see StreamEncoder.add); returns bytes.");
   m.def("decode", &decode, py::arg("data"), py::arg("indexes"), py::arg("cdfs"), py::arg("cdf_lengths"),
         py::arg("offsets"),
         "Inverse of encode: int32 array shaped like `indexes`. Raises ValueError on invalid tables or data that\n"

@@ -81,6 +81,7 @@ class WordSource {
     overrun_ = true;
     return 0;
   }
+  bool overrun() const { return overrun_; }
   bool exhausted_exactly() const { return pos_ == count_ && !overrun_; }
 
  private:

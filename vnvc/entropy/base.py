@@ -1,32 +1,14 @@
-"""What the entropy models share: integer CDF tables kept as buffers, coding through vnvc._native, bounds."""
+"""What the entropy models share: integer CDF tables kept as buffers, coding into a frame's stream, bounds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-
-@dataclass
-class EncodedLatent:
-    """A coded latent: the stream and the int32 symbols it holds (on the latent's device)."""
-
-    data: bytes
-    symbols: torch.Tensor
-
-
-def _native() -> Any:
-    try:
-        from vnvc import _native
-    except ImportError as exc:  # pragma: no cover - depends on the build
-        raise ImportError(
-            "vnvc._native (the entropy coder) is not built: run `pip install --no-build-isolation -e .` or "
-            "`python setup.py build_ext --inplace`"
-        ) from exc
-    return _native
+from .stream import StreamReader, StreamWriter, Tables
 
 
 class _LowerBound(torch.autograd.Function):
@@ -89,20 +71,17 @@ class EntropyModel(nn.Module):
             self._padded = padded.numpy()
         return torch.from_numpy(self._padded)
 
-    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _tables(self) -> Tables:
         if self._cdf_lengths.numel() == 0:
             raise RuntimeError(f"{type(self).__name__}: CDF tables are not built; call update() first")
         cdfs = self._cdfs.numpy()
         return cdfs, *(t.detach().cpu().numpy() for t in (self._cdf_lengths, self._offsets))
 
-    def _encode(self, symbols: torch.Tensor, indexes: torch.Tensor) -> bytes:
-        tables = self._tables()
-        return _native().encode(_numpy(symbols), _numpy(indexes), *tables)
+    def _write(self, stream: StreamWriter, symbols: torch.Tensor, indexes: torch.Tensor) -> None:
+        stream.write(symbols, indexes, self._tables())
 
-    def _decode(self, data: bytes, indexes: torch.Tensor) -> torch.Tensor:
-        tables = self._tables()
-        symbols = _native().decode(data, _numpy(indexes), *tables)
-        return torch.from_numpy(symbols).to(indexes.device)
+    def _read(self, stream: StreamReader, indexes: torch.Tensor) -> torch.Tensor:
+        return stream.read(indexes, self._tables())
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: Any, **kwargs: Any) -> None:
         # Tables change size with update(): take the stored shapes before the default loading copies values.
@@ -113,6 +92,3 @@ class EntropyModel(nn.Module):
         self._padded = None
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-
-def _numpy(t: torch.Tensor) -> np.ndarray:
-    return np.ascontiguousarray(t.detach().to(device="cpu", dtype=torch.int32).numpy())

@@ -10,8 +10,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..precision import in_float32
-from .base import EncodedLatent, EntropyModel, lower_bound, round_symbols
+from .base import EntropyModel, lower_bound, round_symbols
 from .cdf import build_cdfs
+from .stream import StreamReader, StreamWriter
 
 
 class FactorizedPrior(EntropyModel):
@@ -146,15 +147,16 @@ class FactorizedPrior(EntropyModel):
         channel = torch.arange(self.channels, dtype=torch.int32, device=device).view(1, -1, 1, 1)
         return channel.expand(shape).contiguous()
 
-    def compress(self, z: torch.Tensor) -> EncodedLatent:
+    def compress(self, z: torch.Tensor, stream: StreamWriter) -> torch.Tensor:
+        """Write round(z - medians) into `stream`; returns those int32 symbols."""
         indexes = self._indexes(z.shape, z.device)
         symbols = round_symbols(z - self.medians)
-        return EncodedLatent(self._encode(symbols, indexes), symbols)
+        self._write(stream, symbols, indexes)
+        return symbols
 
-    def decompress(self, data: bytes, shape: tuple[int, int]) -> torch.Tensor:
-        """int32 symbols (1, C, *shape) from `data`."""
-        indexes = self._indexes(torch.Size((1, self.channels, *shape)), self.quantiles.device)
-        return self._decode(data, indexes)
+    def decompress(self, stream: StreamReader, shape: tuple[int, int]) -> torch.Tensor:
+        """The next int32 symbols (1, C, *shape) from `stream`."""
+        return self._read(stream, self._indexes(torch.Size((1, self.channels, *shape)), self.quantiles.device))
 
     def dequantize(self, symbols: torch.Tensor) -> torch.Tensor:
         return symbols.to(self.medians.dtype) + self.medians

@@ -7,8 +7,9 @@ import math
 import torch
 
 from ..precision import in_float32
-from .base import EncodedLatent, EntropyModel, lower_bound, round_symbols
+from .base import EntropyModel, lower_bound, round_symbols
 from .cdf import PRECISION, build_cdfs
+from .stream import StreamReader, StreamWriter
 
 
 def _normal_cdf(x: torch.Tensor) -> torch.Tensor:
@@ -96,15 +97,21 @@ class GaussianConditional(EntropyModel):
                 + ("" if means is None else f", {tuple(means.shape)}")
             )
 
-    def compress(self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None) -> EncodedLatent:
+    def compress(
+        self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None, *, stream: StreamWriter
+    ) -> torch.Tensor:
+        """Write round(y - means) into `stream`; returns those int32 symbols."""
         self._check(y, scales, means)
         symbols = round_symbols(y - means if means is not None else y)
-        return EncodedLatent(self._encode(symbols, self._indexes(scales)), symbols)
+        self._write(stream, symbols, self._indexes(scales))
+        return symbols
 
-    def decompress(self, data: bytes, scales: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
-        """int32 symbols shaped like `scales` (`means` only has to match that shape)."""
+    def decompress(
+        self, stream: StreamReader, scales: torch.Tensor, means: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The next int32 symbols from `stream`, shaped like `scales` (`means` only has to match that shape)."""
         self._check(scales, scales, means)
-        return self._decode(data, self._indexes(scales))
+        return self._read(stream, self._indexes(scales))
 
     def dequantize(self, symbols: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
         values = symbols.to(torch.float32)

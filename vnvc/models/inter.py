@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..entropy import StreamReader, StreamWriter
 from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv
 from .config import CodecConfig
 from .latent_coding import CodedLatent, HyperpriorLatentCoder, TransformCodec
@@ -164,21 +165,22 @@ class InterCodec(nn.Module):
             "y": likelihoods["y"], "z": likelihoods["z"],
         }
 
-    def compress(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor, rate: float
+    def compress(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor, rate: float, stream: StreamWriter
                  ) -> tuple[list[CodedLatent], torch.Tensor]:
-        motion, flow = self.motion.compress(x, ref, hint, rate=rate)
+        """Write the motion latent, then the contextual latent, into `stream`."""
+        motion, flow = self.motion.compress(x, ref, hint, rate=rate, stream=stream)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
-        coded = self.latent.compress(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))
+        coded = self.latent.compress(self.encoder(x, contexts) / q, stream, self.temporal_prior(contexts[2]))
         return [motion, coded], self.decoded_feature(coded.value * q, contexts, ref, flow)
 
     def decompress(
-        self, payloads: list[bytes], size: tuple[int, int], ref: torch.Tensor, rate: float
+        self, stream: StreamReader, size: tuple[int, int], ref: torch.Tensor, rate: float
     ) -> tuple[list[CodedLatent], torch.Tensor]:
-        motion, flow = self.motion.decompress(payloads[:2], size, rate)
+        motion, flow = self.motion.decompress(stream, size, rate)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
-        coded = self.latent.decompress(payloads[2:], (size[0] // 16, size[1] // 16), self.temporal_prior(contexts[2]))
+        coded = self.latent.decompress(stream, (size[0] // 16, size[1] // 16), self.temporal_prior(contexts[2]))
         return [motion, coded], self.decoded_feature(coded.value * q, contexts, ref, flow)
 
     def decoded_feature(

@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..entropy import FactorizedPrior, GaussianConditional
+from ..entropy import FactorizedPrior, GaussianConditional, StreamReader, StreamWriter
 from ..entropy.base import lower_bound
 from ..layers import conv1x1, conv3x3, subpel_conv
 
@@ -41,10 +41,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class CodedLatent:
-    """What coding one latent produced: its byte strings (z then y), its dequantized value, its symbols and, on
-    the encoder side, the entropy model's estimate of its size in bits."""
+    """What coding one latent produced: its dequantized value, its symbols (z then y) and, on the encoder side, the
+    entropy model's estimate of its size in bits."""
 
-    payloads: list[bytes]
     value: torch.Tensor
     symbols: list[torch.Tensor]
     estimated_bits: float = 0.0
@@ -113,26 +112,27 @@ class HyperpriorLatentCoder(nn.Module):
         y_hat, y_likelihoods = self.conditional(y, scales, means)
         return y_hat, {"y": y_likelihoods, "z": z_likelihoods}
 
-    def compress(self, y: torch.Tensor, prior: torch.Tensor | None = None) -> CodedLatent:
+    def compress(self, y: torch.Tensor, stream: StreamWriter, prior: torch.Tensor | None = None) -> CodedLatent:
+        """Write z, then y, into `stream`."""
         z = self._hyper_latent(y)
-        z_coded = self.hyper_prior.compress(z)
-        z_hat = self.hyper_prior.dequantize(z_coded.symbols)
-        means, scales = self._params(z_hat, prior)
-        y_coded = self.conditional.compress(y, scales, means)
-        y_hat = self.conditional.dequantize(y_coded.symbols, means)
-        bits = _bits(self.hyper_prior(z)[1]) + _bits(self.conditional(y, scales, means)[1])
-        return CodedLatent([z_coded.data, y_coded.data], y_hat, [z_coded.symbols, y_coded.symbols], bits)
-
-    def decompress(
-        self, payloads: list[bytes], latent_size: tuple[int, int], prior: torch.Tensor | None = None
-    ) -> CodedLatent:
-        z_data, y_data = payloads
-        z_symbols = self.hyper_prior.decompress(z_data, (latent_size[0] // 4, latent_size[1] // 4))
+        z_symbols = self.hyper_prior.compress(z, stream)
         z_hat = self.hyper_prior.dequantize(z_symbols)
         means, scales = self._params(z_hat, prior)
-        y_symbols = self.conditional.decompress(y_data, scales, means)
+        y_symbols = self.conditional.compress(y, scales, means, stream=stream)
         y_hat = self.conditional.dequantize(y_symbols, means)
-        return CodedLatent(list(payloads), y_hat, [z_symbols, y_symbols])
+        bits = _bits(self.hyper_prior(z)[1]) + _bits(self.conditional(y, scales, means)[1])
+        return CodedLatent(y_hat, [z_symbols, y_symbols], bits)
+
+    def decompress(
+        self, stream: StreamReader, latent_size: tuple[int, int], prior: torch.Tensor | None = None
+    ) -> CodedLatent:
+        """Read z, then y (its means and scales computed from z in between), from `stream`."""
+        z_symbols = self.hyper_prior.decompress(stream, (latent_size[0] // 4, latent_size[1] // 4))
+        z_hat = self.hyper_prior.dequantize(z_symbols)
+        means, scales = self._params(z_hat, prior)
+        y_symbols = self.conditional.decompress(stream, scales, means)
+        y_hat = self.conditional.dequantize(y_symbols, means)
+        return CodedLatent(y_hat, [z_symbols, y_symbols])
 
 
 class TransformCodec(nn.Module):
@@ -156,13 +156,17 @@ class TransformCodec(nn.Module):
         latent_hat, likelihoods = self.latent(self.analyse(*inputs) / q)
         return self.synthesize(latent_hat * q), likelihoods
 
-    def compress(self, *inputs: torch.Tensor, rate: float) -> tuple[CodedLatent, torch.Tensor]:
+    def compress(
+        self, *inputs: torch.Tensor, rate: float, stream: StreamWriter
+    ) -> tuple[CodedLatent, torch.Tensor]:
         q = self.rate_scales(rate)
-        coded = self.latent.compress(self.analyse(*inputs) / q)
+        coded = self.latent.compress(self.analyse(*inputs) / q, stream)
         return coded, self.synthesize(coded.value * q)
 
-    def decompress(self, payloads: list[bytes], size: tuple[int, int], rate: float) -> tuple[CodedLatent, torch.Tensor]:
+    def decompress(
+        self, stream: StreamReader, size: tuple[int, int], rate: float
+    ) -> tuple[CodedLatent, torch.Tensor]:
         """`size` is the padded frame size; the latent sits at 1/16 of it."""
         q = self.rate_scales(rate)
-        coded = self.latent.decompress(payloads, (size[0] // 16, size[1] // 16))
+        coded = self.latent.decompress(stream, (size[0] // 16, size[1] // 16))
         return coded, self.synthesize(coded.value * q)

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..bitstream import FrameType, latent_checksum
+from ..entropy import StreamReader, StreamWriter
 
 from .config import CodecConfig
 from .inter import InterCodec
@@ -43,14 +44,14 @@ class FrameOutput:
 
 @dataclass
 class CodedFrame:
-    """One coded frame: payloads for the stream and the decoded state both sides share.
+    """One coded frame: its entropy-coded payload and the decoded state both sides share.
 
     `reference` is F̂t (for an I-frame, the adaptor's feature of the decoded frame); `intra_pixels` is the I-frame
     decoder's output (None for inter frames, whose pixels come from the reconstruction network on demand).
     """
 
     frame_type: FrameType
-    payloads: list[bytes]
+    payload: bytes
     latent_checksum: int
     reference: torch.Tensor
     intra_pixels: torch.Tensor | None = None
@@ -91,31 +92,39 @@ class VideoCodec(nn.Module):
 
     # --- coding ---------------------------------------------------------------------------------------------
     def encode_intra(self, x: torch.Tensor, rate: float) -> CodedFrame:
-        coded, pixels = self.intra.compress(x, rate=rate)
-        return self._intra_frame(coded, pixels)
+        stream = StreamWriter()
+        coded, pixels = self.intra.compress(x, rate=rate, stream=stream)
+        return self._intra_frame(stream.finish(), coded, pixels)
 
-    def decode_intra(self, payloads: list[bytes], size: tuple[int, int], rate: float) -> CodedFrame:
-        coded, pixels = self.intra.decompress(payloads, size, rate)
-        return self._intra_frame(coded, pixels)
+    def decode_intra(self, payload: bytes, size: tuple[int, int], rate: float) -> CodedFrame:
+        """Raises ValueError if `payload` is not an I-frame stream for this size."""
+        stream = StreamReader(payload)
+        coded, pixels = self.intra.decompress(stream, size, rate)
+        stream.finish()
+        return self._intra_frame(payload, coded, pixels)
 
-    def _intra_frame(self, coded: CodedLatent, pixels: torch.Tensor) -> CodedFrame:
+    def _intra_frame(self, payload: bytes, coded: CodedLatent, pixels: torch.Tensor) -> CodedFrame:
         return CodedFrame(
-            FrameType.INTRA, coded.payloads, _checksum([coded]), self.intra.adaptor(pixels), pixels,
+            FrameType.INTRA, payload, _checksum([coded]), self.intra.adaptor(pixels), pixels,
             coded.estimated_bits, {"y+z": coded.estimated_bits},
         )
 
     def encode_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float) -> CodedFrame:
-        return self._inter_frame(*self.inter.compress(x, reference, self.motion_hint(x, reference), rate))
+        stream = StreamWriter()
+        latents, feature = self.inter.compress(x, reference, self.motion_hint(x, reference), rate, stream)
+        return self._inter_frame(stream.finish(), latents, feature)
 
-    def decode_inter(
-        self, payloads: list[bytes], size: tuple[int, int], reference: torch.Tensor, rate: float
-    ) -> CodedFrame:
-        return self._inter_frame(*self.inter.decompress(payloads, size, reference, rate))
+    def decode_inter(self, payload: bytes, size: tuple[int, int], reference: torch.Tensor, rate: float) -> CodedFrame:
+        """Raises ValueError if `payload` is not a P-frame stream for this size."""
+        stream = StreamReader(payload)
+        latents, feature = self.inter.decompress(stream, size, reference, rate)
+        stream.finish()
+        return self._inter_frame(payload, latents, feature)
 
-    def _inter_frame(self, latents: list[CodedLatent], feature: torch.Tensor) -> CodedFrame:
+    def _inter_frame(self, payload: bytes, latents: list[CodedLatent], feature: torch.Tensor) -> CodedFrame:
         motion, context = latents
         return CodedFrame(
-            FrameType.INTER, motion.payloads + context.payloads, _checksum(latents), feature, None,
+            FrameType.INTER, payload, _checksum(latents), feature, None,
             motion.estimated_bits + context.estimated_bits,
             {"motion": motion.estimated_bits, "residual": context.estimated_bits},
         )
