@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import struct
-import zlib
 
 import numpy as np
 import pytest

@@ -111,6 +111,27 @@ def test_motion_entropy_stage_fits_only_the_motion_entropy_model(tmp_path):
     assert trainer.history[-1]["bpp"] > 0
 
 
+def test_contextual_noise_feeds_the_contextual_decoder_noisy_values():
+    """With the stage's contextual_noise the contextual decoder gets y plus uniform noise; without, y rounded
+    around its means. The motion latent is rounded either way, and the flag follows the stage that runs."""
+    model = load_model("config:tiny").train()
+    clip = torch.rand(1, 2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    seen = {}
+    handle = model.inter.latent.conditional.register_forward_hook(
+        lambda module, args, out: seen.update(y=args[0], means=args[2], y_hat=out[0]))
+    try:
+        for noise in (True, False):
+            StageLoss(model, "inter_reconstruction", contextual_noise=noise)(clip, torch.tensor([0]))
+            assert model.inter.latent.conditional.noisy_values is noise
+            assert not model.inter.motion.latent.conditional.noisy_values
+            offsets, steps = seen["y_hat"] - seen["y"], seen["y_hat"] - seen["means"]
+            assert 0 < offsets.abs().max() <= 0.5 + 1e-6
+            rounded = torch.allclose(steps, steps.round(), atol=1e-4)
+            assert rounded is not noise
+    finally:
+        handle.remove()
+
+
 def test_quantiles_learn_at_their_own_rate_and_escape_clipping(tmp_path):
     cfg = load_train_config(TINY)
     cfg.update(aux_lr=0.05, clip_grad=1e-12)  # clipping so hard that only the quantiles can move

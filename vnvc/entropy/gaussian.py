@@ -36,6 +36,7 @@ class GaussianConditional(EntropyModel):
             raise ValueError("need 0 < scale_min < scale_max and levels >= 2")
         self.scale_min = scale_min
         self.likelihood_bound = likelihood_bound
+        self.noisy_values = False  # training: y_hat = y + noise instead of rounded (to revive a dead latent)
         table = torch.exp(torch.linspace(math.log(scale_min), math.log(scale_max), levels, dtype=torch.float64))
         self.register_buffer("scale_table", table.float())
         # A scale goes to the level whose log is nearest: boundaries at the geometric midpoints.
@@ -57,13 +58,18 @@ class GaussianConditional(EntropyModel):
         In training the likelihoods are those of y plus uniform noise (a differentiable rate), while y_hat — what
         the synthesis sees — is rounded with a straight-through gradient, so the decoder trains on the values it
         will decode (with noise in y_hat too, it trains on values it never sees when decoding).
+
+        With `noisy_values` set, y_hat is the noisy y too. That is for a latent that training left within half a
+        step of its means: rounded, it reaches the synthesis as all zeros, so the synthesis gets no gradient to
+        learn to read it and the latent stays dead; through the noise the synthesis sees y.
         """
         centre = means if means is not None else torch.zeros_like(y)
         rounded = torch.round(y - centre) + centre
         if not self.training:
             return rounded, self.likelihood(rounded, scales, means)
         noisy = y + torch.empty_like(y).uniform_(-0.5, 0.5)
-        return rounded.detach() + (y - y.detach()), self.likelihood(noisy, scales, means)
+        y_hat = noisy if self.noisy_values else rounded.detach() + (y - y.detach())
+        return y_hat, self.likelihood(noisy, scales, means)
 
     @torch.no_grad()
     def update(self) -> None:

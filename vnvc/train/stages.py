@@ -16,7 +16,9 @@ Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` th
 - `joint`: the cascade plus a machine-task loss on each P-frame's F̂t from a trained, frozen detector (VNVC's
   joint human–machine fine-tuning; see `tasks.task_loss`), weighted by the stage's `task.weight`.
 Every stage but `inter_reconstruction` (always distortion only) weighs the rate by the stage's `rate_weight`
-(default 1). The I-frame codec is frozen in the inter stages: it only provides the first reference.
+(default 1). The I-frame codec is frozen in the inter stages: it only provides the first reference. A stage with
+`contextual_noise` feeds the contextual decoder y plus uniform noise instead of rounded y
+(`GaussianConditional.noisy_values`), which revives a contextual latent that rounds to zero everywhere.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class StageLoss(nn.Module):
     """
 
     def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0,
-                 rate_weight: float = 1.0, flow_weight: float = 0.0):
+                 rate_weight: float = 1.0, flow_weight: float = 0.0, contextual_noise: bool = False):
         super().__init__()
         if stage not in STAGES:
             raise ValueError(f"unknown training stage {stage!r}; stages are {STAGES}")
@@ -71,11 +73,13 @@ class StageLoss(nn.Module):
         self.task_weight = task_weight
         self.rate_weight = 0.0 if stage == "inter_reconstruction" else rate_weight
         self.flow_weight = flow_weight
+        self.contextual_noise = contextual_noise
         self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
 
     def forward(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | torch.Tensor | None = None
                 ) -> dict[str, torch.Tensor]:
         """The stage's losses plus `aux`, the quantile fit of every factorized prior (inside forward for DDP)."""
+        self.model.inter.latent.conditional.noisy_values = self.contextual_noise
         losses = self._stage_losses(clip, rates, targets)
         losses["aux"] = sum(m.aux_loss() for m in self.model.modules() if hasattr(m, "aux_loss"))
         return losses
