@@ -141,6 +141,19 @@ def test_gaussian_stream_size_matches_estimate(gaussian):
     assert bits / 8 * 0.99 < size < bits / 8 * 1.01 + 16
 
 
+def test_1080p_frame_stream_within_half_a_percent_of_estimate(gaussian, factorized):
+    """The seed requirement: at 1080p the real stream stays within 0.5 % of the entropy estimate. One frame's
+    stream as the codec writes it: a hyper-latent z (1/64) and a 96-channel latent y (1/16 of 1920x1088)."""
+    y, scales, means = latent(shape=(1, 96, 68, 120), scale=1.5, seed=2)
+    z = torch.randn(1, 6, 17, 30, generator=torch.Generator().manual_seed(3)) * 3
+    stream = StreamWriter()
+    factorized.compress(z, stream)
+    gaussian.compress(y, scales, means, stream=stream)
+    size = len(stream.finish())
+    bits = sum(float(-torch.log2(lik).sum()) for lik in (gaussian(y, scales, means)[1], factorized(z)[1]))
+    assert abs(8 * size - bits) < 0.005 * bits
+
+
 def test_gaussian_training_mixed_quantization_and_gradients():
     model = GaussianConditional().train()
     y, scales, means = latent()

@@ -210,10 +210,12 @@ VNVC_NOINLINE Decoded get_slow(DecodeContext& ctx, uint64_t x, size_t index) {
   return Decoded{x, int32_t(value)};
 }
 
-// Codes symbols[0..count) into states x (from the last symbol to the first), renormalisation words into sink.
-void encode_segment(uint64_t (&x)[kStates], WordSink& sink, const int32_t* symbols, const int32_t* indexes,
+// Codes symbols[0..count) into states (from the last symbol to the first), renormalisation words into sink.
+void encode_segment(uint64_t (&states)[kStates], WordSink& sink, const int32_t* symbols, const int32_t* indexes,
                     size_t count, const Tables& tables) {
   if (count == 0) return;
+  uint64_t x[kStates];  // a local copy the compiler can keep in registers
+  std::copy(states, states + kStates, x);
   const size_t row_count = tables.rows.size();
   const std::unique_ptr<EncSymbol[]> syms(new EncSymbol[tables.cdf.size()]);
   std::vector<EncRow> row_storage(row_count);
@@ -242,12 +244,15 @@ void encode_segment(uint64_t (&x)[kStates], WordSink& sink, const int32_t* symbo
 #pragma GCC unroll 8
     for (int k = kStates - 1; k >= 0; --k) x[k] = step(x[k], i + size_t(k));
   }
+  std::copy(x, x + kStates, states);
 }
 
-// Decodes symbols[0..count) from states x, refilling from source.
-void decode_segment(uint64_t (&x)[kStates], WordSource& source, const int32_t* indexes, size_t count,
+// Decodes symbols[0..count) from states, refilling from source.
+void decode_segment(uint64_t (&states)[kStates], WordSource& source, const int32_t* indexes, size_t count,
                     const Tables& tables, int32_t* symbols) {
   if (count == 0) return;
+  uint64_t x[kStates];  // a local copy the compiler can keep in registers
+  std::copy(states, states + kStates, x);
   const size_t row_count = tables.rows.size();
   const std::unique_ptr<uint16_t[]> lut(new uint16_t[tables.buckets]);
   std::vector<DecRow> row_storage(row_count, DecRow{kDummyCdf, kDummyLut, 0, 0, kPrecision});
@@ -276,6 +281,19 @@ void decode_segment(uint64_t (&x)[kStates], WordSource& source, const int32_t* i
 #pragma GCC unroll 8
   for (int k = 0; k < kStates; ++k)
     if (size_t(k) < rest) step(x[k], count - rest + size_t(k));
+  std::copy(x, x + kStates, states);
+}
+
+// The stream: the final states (decoding order), then the words in reverse order of emission.
+std::vector<uint8_t> stream_bytes(const uint64_t (&x)[kStates], WordSink& sink) {
+#pragma GCC unroll 8
+  for (int k = kStates - 1; k >= 0; --k) {
+    sink.push(uint32_t(x[k]));
+    if (x[k] >> 32) sink.push(uint32_t(x[k] >> 32));
+  }
+  std::vector<uint8_t> out(4 * sink.size());
+  for (size_t w = 0, n = sink.size(); w < n; ++w) store_le32(out.data() + 4 * w, sink[n - 1 - w]);
+  return out;
 }
 
 void check_indexes(const int32_t* indexes, size_t count, const Tables& tables) {
@@ -304,15 +322,17 @@ std::vector<uint8_t> StreamEncoder::finish() {
     total += seg->symbols.size();
   }
   segments_.clear();
-  if (total == 0) return {};
-#pragma GCC unroll 8
-  for (int k = kStates - 1; k >= 0; --k) {
-    sink.push(uint32_t(x[k]));
-    if (x[k] >> 32) sink.push(uint32_t(x[k] >> 32));
-  }
-  std::vector<uint8_t> out(4 * sink.size());
-  for (size_t w = 0, n = sink.size(); w < n; ++w) store_le32(out.data() + 4 * w, sink[n - 1 - w]);
-  return out;
+  return total ? stream_bytes(x, sink) : std::vector<uint8_t>();
+}
+
+std::vector<uint8_t> encode_symbols(const int32_t* symbols, const int32_t* indexes, size_t count,
+                                    const Tables& tables) {
+  if (count == 0) return {};
+  uint64_t x[kStates];
+  for (uint64_t& s : x) s = kLower;
+  WordSink sink;
+  encode_segment(x, sink, symbols, indexes, count, tables);
+  return stream_bytes(x, sink);
 }
 
 StreamDecoder::StreamDecoder(std::vector<uint8_t> data) : data_(std::move(data)), source_(data_.data(), 0) {

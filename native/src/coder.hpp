@@ -27,6 +27,10 @@ class StreamEncoder {
   std::vector<Segment> segments_;
 };
 
+// The stream of a single segment, coded straight from the caller's arrays (StreamEncoder copies them).
+std::vector<uint8_t> encode_symbols(const int32_t* symbols, const int32_t* indexes, size_t count,
+                                    const Tables& tables);
+
 // Reads the segments of a stream in the order they were added. The caller may compute a segment's indexes from
 // the symbols decoded before it (a hyperprior's scales, say). Every method throws std::invalid_argument for a bad
 // index or data that is not such a stream (detected at the latest by finish()).

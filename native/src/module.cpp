@@ -77,11 +77,20 @@ py::array_t<int32_t> decode_segment(vnvc::StreamDecoder& decoder, const py::hand
   return out;
 }
 
-py::bytes encode(const py::handle& symbols, const py::handle& indexes, const py::handle& cdfs,
+py::bytes encode(const py::handle& symbols_obj, const py::handle& indexes_obj, const py::handle& cdfs,
                  const py::handle& cdf_lengths, const py::handle& offsets) {
-  vnvc::StreamEncoder encoder;
-  add_segment(encoder, symbols, indexes, cdfs, cdf_lengths, offsets);
-  return finish_encoder(encoder);
+  const Int32Array symbols = as_int32(symbols_obj, "symbols");
+  const Int32Array indexes = as_int32(indexes_obj, "indexes");
+  if (symbols.size() != indexes.size())
+    throw std::invalid_argument("symbols and indexes differ in size: " + std::to_string(symbols.size()) + " vs " +
+                                std::to_string(indexes.size()));
+  const vnvc::Tables tables = tables_from(cdfs, cdf_lengths, offsets);
+  std::vector<uint8_t> out;
+  {
+    py::gil_scoped_release release;
+    out = vnvc::encode_symbols(symbols.data(), indexes.data(), size_t(symbols.size()), tables);
+  }
+  return py::bytes(reinterpret_cast<const char*>(out.data()), out.size());
 }
 
 py::array_t<int32_t> decode(const py::buffer& data, const py::handle& indexes, const py::handle& cdfs,
