@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vnvc.bitstream import (  # noqa: E402
-    HEADER_SIZE, BitstreamReader, FrameRecord, FrameType, StreamFlags, StreamHeader, encode_stream,
+    HEADER_SIZE, BitstreamReader, FrameRecord, FrameType, StreamFlags, StreamHeader, encode_stream, uleb128,
 )
 from vnvc.errors import BitstreamError  # noqa: E402
 
@@ -76,15 +76,6 @@ def corpus(rng: random.Random) -> dict[str, bytes]:
         "realistic_low_rate": make_stream(rng, 12, [400, 12_000], [40, 600, 120, 2_500], 8),
         "realistic_high_rate": make_stream(rng, 6, [1_500, 90_000], [150, 4_000, 600, 30_000], 32),
     }
-
-
-def uleb128(value: int) -> bytes:
-    """The minimal ULEB128 encoding of ``value`` (how a record stores its payload length)."""
-    out = bytearray()
-    while value >= 0x80:
-        out.append(0x80 | value & 0x7F)
-        value >>= 7
-    return bytes(out + bytes([value]))
 
 
 def length_field(data: bytes, start: int) -> tuple[int, int]:

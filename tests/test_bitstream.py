@@ -370,7 +370,7 @@ def test_payload_length_encoding(length: int) -> None:
     (2**28 - 1, "ffffff7f"), (2**28, "8080808001"), (2**32 - 1, "ffffffff0f"),
 ])
 def test_varint(value: int, encoded: str) -> None:
-    assert bitstream._varint(value) == uleb128(value) == bytes.fromhex(encoded)
+    assert bitstream.uleb128(value) == uleb128(value) == bytes.fromhex(encoded)
 
 
 def test_unknown_frame_type() -> None:

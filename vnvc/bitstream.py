@@ -105,7 +105,7 @@ class FrameRecord:
     @property
     def size(self) -> int:
         """Bytes the record takes in a stream: the payload plus type, length, checksum and CRC."""
-        return 1 + len(_varint(self.payload_bytes)) + self.payload_bytes + _RECORD_TAIL.size
+        return 1 + len(uleb128(self.payload_bytes)) + self.payload_bytes + _RECORD_TAIL.size
 
 
 class BitstreamIOError(InputError, OSError):
@@ -120,7 +120,7 @@ def latent_checksum(symbols: Iterable[np.ndarray]) -> int:
     return crc
 
 
-def _varint(value: int) -> bytes:
+def uleb128(value: int) -> bytes:
     """ULEB128: 7 bits a byte, least significant first, the high bit set on every byte but the last."""
     out = bytearray()
     while True:
@@ -170,7 +170,7 @@ def _encode_record(record: FrameRecord, prev_crc: int) -> tuple[list[bytes | mem
     view = memoryview(record.payload).cast("B")
     if view.nbytes > _U32_MAX:
         raise ValueError(f"payload of {view.nbytes} bytes exceeds the 4 GiB limit")
-    chunks: list[bytes | memoryview] = [bytes([frame_type]) + _varint(view.nbytes), view,
+    chunks: list[bytes | memoryview] = [bytes([frame_type]) + uleb128(view.nbytes), view,
                                         _U32.pack(record.latent_checksum)]
     crc = zlib.crc32(_U32.pack(prev_crc))
     for chunk in chunks:
@@ -415,7 +415,7 @@ class BitstreamReader:
             if len(raw) == _MAX_VARINT_BYTES:
                 raise self._error(f"damaged record: payload length runs over {_MAX_VARINT_BYTES} bytes", frame, start)
         length = sum((byte & 0x7F) << (7 * k) for k, byte in enumerate(raw))
-        if length > _U32_MAX or raw != _varint(length):
+        if length > _U32_MAX or raw != uleb128(length):
             raise self._error(f"damaged record: payload length bytes {raw.hex()} are not a minimal ULEB128 of at "
                               "most 2**32 - 1", frame, start)
         return length, raw
