@@ -47,13 +47,19 @@ void add_segment(vnvc::StreamEncoder& encoder, const py::handle& symbols_obj, co
   encoder.add(to_vector(symbols), to_vector(indexes), tables_from(cdfs, cdf_lengths, offsets));
 }
 
-py::bytes finish_encoder(vnvc::StreamEncoder& encoder) {
+// Runs `code` (which returns stream bytes) with the GIL released; the bytes as a Python bytes object.
+template <class Code>
+py::bytes coded_without_gil(Code&& code) {
   std::vector<uint8_t> out;
   {
     py::gil_scoped_release release;
-    out = encoder.finish();
+    out = code();
   }
   return py::bytes(reinterpret_cast<const char*>(out.data()), out.size());
+}
+
+py::bytes finish_encoder(vnvc::StreamEncoder& encoder) {
+  return coded_without_gil([&] { return encoder.finish(); });
 }
 
 std::vector<uint8_t> bytes_of(const py::buffer& data) {
@@ -85,12 +91,8 @@ py::bytes encode(const py::handle& symbols_obj, const py::handle& indexes_obj, c
     throw std::invalid_argument("symbols and indexes differ in size: " + std::to_string(symbols.size()) + " vs " +
                                 std::to_string(indexes.size()));
   const vnvc::Tables tables = tables_from(cdfs, cdf_lengths, offsets);
-  std::vector<uint8_t> out;
-  {
-    py::gil_scoped_release release;
-    out = vnvc::encode_symbols(symbols.data(), indexes.data(), size_t(symbols.size()), tables);
-  }
-  return py::bytes(reinterpret_cast<const char*>(out.data()), out.size());
+  return coded_without_gil(
+      [&] { return vnvc::encode_symbols(symbols.data(), indexes.data(), size_t(symbols.size()), tables); });
 }
 
 py::array_t<int32_t> decode(const py::buffer& data, const py::handle& indexes, const py::handle& cdfs,
