@@ -304,12 +304,10 @@ void check_indexes(const int32_t* indexes, size_t count, const Tables& tables) {
 
 }  // namespace
 
-void StreamEncoder::add(std::vector<int32_t> symbols, std::vector<int32_t> indexes, Tables tables) {
-  if (symbols.size() != indexes.size())
-    throw std::invalid_argument("symbols and indexes differ in size: " + std::to_string(symbols.size()) + " vs " +
-                                std::to_string(indexes.size()));
-  check_indexes(indexes.data(), indexes.size(), tables);
-  segments_.push_back(Segment{std::move(symbols), std::move(indexes), std::move(tables)});
+void StreamEncoder::add(const int32_t* symbols, const int32_t* indexes, size_t count, Tables tables) {
+  check_indexes(indexes, count, tables);
+  segments_.push_back(Segment{std::vector<int32_t>(symbols, symbols + count),
+                              std::vector<int32_t>(indexes, indexes + count), std::move(tables)});
 }
 
 std::vector<uint8_t> StreamEncoder::finish() {

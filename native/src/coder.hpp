@@ -14,8 +14,8 @@ namespace vnvc {
 // segments are kept until finish(), which codes them last to first.
 class StreamEncoder {
  public:
-  // Queue symbols[i] coded with table indexes[i]. Throws std::invalid_argument for a bad index or size mismatch.
-  void add(std::vector<int32_t> symbols, std::vector<int32_t> indexes, Tables tables);
+  // Queue (a copy of) symbols[i] coded with table indexes[i]. Throws std::invalid_argument for a bad index.
+  void add(const int32_t* symbols, const int32_t* indexes, size_t count, Tables tables);
   // The stream bytes of every segment added so far (empty if they hold no symbols); the encoder starts over.
   std::vector<uint8_t> finish();
 

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "coder.hpp"
 #include "rans.hpp"
@@ -38,13 +39,20 @@ vnvc::Tables tables_from(const py::handle& cdfs_obj, const py::handle& lengths_o
   return vnvc::pack_tables(cdfs.data(), count, size_t(cdfs.shape(1)), lengths.data(), offsets.data());
 }
 
-std::vector<int32_t> to_vector(const Int32Array& a) { return std::vector<int32_t>(a.data(), a.data() + a.size()); }
+// The symbols and their table indexes as int32 arrays of one size (ValueError otherwise).
+std::pair<Int32Array, Int32Array> symbols_and_indexes(const py::handle& symbols_obj, const py::handle& indexes_obj) {
+  Int32Array symbols = as_int32(symbols_obj, "symbols");
+  Int32Array indexes = as_int32(indexes_obj, "indexes");
+  if (symbols.size() != indexes.size())
+    throw std::invalid_argument("symbols and indexes differ in size: " + std::to_string(symbols.size()) + " vs " +
+                                std::to_string(indexes.size()));
+  return {symbols, indexes};
+}
 
 void add_segment(vnvc::StreamEncoder& encoder, const py::handle& symbols_obj, const py::handle& indexes_obj,
                  const py::handle& cdfs, const py::handle& cdf_lengths, const py::handle& offsets) {
-  const Int32Array symbols = as_int32(symbols_obj, "symbols");
-  const Int32Array indexes = as_int32(indexes_obj, "indexes");
-  encoder.add(to_vector(symbols), to_vector(indexes), tables_from(cdfs, cdf_lengths, offsets));
+  const auto [symbols, indexes] = symbols_and_indexes(symbols_obj, indexes_obj);
+  encoder.add(symbols.data(), indexes.data(), size_t(symbols.size()), tables_from(cdfs, cdf_lengths, offsets));
 }
 
 // Runs `code` (which returns stream bytes) with the GIL released; the bytes as a Python bytes object.
@@ -85,11 +93,8 @@ py::array_t<int32_t> decode_segment(vnvc::StreamDecoder& decoder, const py::hand
 
 py::bytes encode(const py::handle& symbols_obj, const py::handle& indexes_obj, const py::handle& cdfs,
                  const py::handle& cdf_lengths, const py::handle& offsets) {
-  const Int32Array symbols = as_int32(symbols_obj, "symbols");
-  const Int32Array indexes = as_int32(indexes_obj, "indexes");
-  if (symbols.size() != indexes.size())
-    throw std::invalid_argument("symbols and indexes differ in size: " + std::to_string(symbols.size()) + " vs " +
-                                std::to_string(indexes.size()));
+  const auto arrays = symbols_and_indexes(symbols_obj, indexes_obj);
+  const Int32Array &symbols = arrays.first, &indexes = arrays.second;  // lambdas cannot capture C++17 bindings
   const vnvc::Tables tables = tables_from(cdfs, cdf_lengths, offsets);
   return coded_without_gil(
       [&] { return vnvc::encode_symbols(symbols.data(), indexes.data(), size_t(symbols.size()), tables); });
