@@ -29,6 +29,7 @@ from vnvc.io.dataset_config import SequenceSpec, load_dataset_config  # noqa: E4
 from vnvc.io.source import tensor_to_frame  # noqa: E402
 from vnvc.metrics import ms_ssim, psnr, psnr_y  # noqa: E402
 from vnvc.models import VideoCodec  # noqa: E402
+from vnvc.refinement import LatentRefinement  # noqa: E402
 from vnvc.zoo import DEFAULT, load_model  # noqa: E402
 
 
@@ -55,10 +56,13 @@ def summarize(frame_types: list[str], bits: list[float], psnrs: list[float], mss
     return out
 
 
-def evaluate_vnvc(model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir: Path | None) -> dict[str, Any]:
+def evaluate_vnvc(
+    model: VideoCodec, seq: SequenceSpec, rate: float, stream_dir: Path | None,
+    refinement: LatentRefinement | None = None,
+) -> dict[str, Any]:
     """Encode, write the real stream, decode it, and measure what the decoder produced."""
     originals = list(seq.open())
-    encoder = Encoder(model, rate=rate, intra_period=seq.intra_period)
+    encoder = Encoder(model, rate=rate, intra_period=seq.intra_period, refinement=refinement)
     records, frame_bytes, encode_times, coded_frames = [], [], [], []
     start = time.perf_counter()
     for record, decoded, coded in encoder.iter_encode(originals):
@@ -132,13 +136,14 @@ def results_table(results: dict[str, Any]) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     sequences = load_dataset_config(args.test_config)
     model = load_model(args.checkpoint)
-    name = f"vnvc-{model.config.name}"
+    refinement = LatentRefinement(steps=args.refine_steps)
+    name = f"vnvc-{model.config.name}" + (f"-refine{args.refine_steps}" if args.refine_steps else "")
     results: dict[str, Any] = {"test_config": str(args.test_config), "checkpoint": str(args.checkpoint),
                                "checkpoint_id": model.checkpoint_id().hex(), "codecs": {name: {}}}
     for seq in sequences:
         for rate in args.rates:
             print(f"[{name}] {seq.dataset}/{seq.name} rate {rate:g}", flush=True)
-            point = evaluate_vnvc(model, seq, rate, args.write_stream)
+            point = evaluate_vnvc(model, seq, rate, args.write_stream, refinement)
             results["codecs"][name].setdefault(seq.dataset, {}).setdefault(seq.name, {})[f"rate{rate:g}"] = point
         for codec in args.anchors:
             for qp in args.anchor_qps:
@@ -155,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-path", required=True, type=Path)
     parser.add_argument("--rates", type=float, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--checkpoint", default=DEFAULT)
+    parser.add_argument("--refine-steps", type=int, default=0,
+                        help="encoder-side latent refinement steps per frame (vnvc.refinement); 0: off")
     parser.add_argument("--write-stream", type=Path, default=None, help="also keep the .vnvc files in this folder")
     parser.add_argument("--anchors", nargs="*", default=[], help="classic codecs to run: x264 x265 svtav1")
     parser.add_argument("--anchor-qps", type=int, nargs="+", default=[22, 27, 32, 37])

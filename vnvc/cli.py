@@ -23,10 +23,13 @@ def _add_model_args(parser: argparse.ArgumentParser) -> None:
 def _encode(args: argparse.Namespace) -> None:
     from .codec import Encoder
     from .io.source import open_video
+    from .refinement import LatentRefinement
     from .zoo import load_model
 
+    refinement = LatentRefinement(steps=args.refine_steps)
     source = open_video(args.input, width=args.width, height=args.height, max_frames=args.frames)
-    encoder = Encoder(load_model(args.checkpoint), rate=args.rate, intra_period=args.intra_period, device=args.device)
+    encoder = Encoder(load_model(args.checkpoint), rate=args.rate, intra_period=args.intra_period, device=args.device,
+                      refinement=refinement)
     stats = encoder.encode(source, args.output, progress=not args.quiet)
     print(json.dumps({
         "output": str(args.output), "frames": stats.frames, "width": stats.width, "height": stats.height,
@@ -86,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--rate", type=float, default=2, help="rate point: 0 (lowest) … 3 (highest), fractions allowed")
     enc.add_argument("--intra-period", type=int, default=32)
     enc.add_argument("--frames", type=int, default=None, help="encode only the first N frames")
+    enc.add_argument("--refine-steps", type=int, default=0,
+                     help="refine each frame's latents for that frame with N gradient steps before coding "
+                          "(slower encoding, same decoder; 20 is a good start)")
     enc.add_argument("--width", type=int, default=None, help="frame width of a raw .yuv without WxH in its name")
     enc.add_argument("--height", type=int, default=None)
     enc.add_argument("-q", "--quiet", action="store_true")

@@ -19,6 +19,7 @@ from .errors import BitstreamError, InputError
 from .io.padding import pad_to_multiple, padded_size
 from .io.source import frames_to_tensor
 from .models import CodedFrame, VideoCodec
+from .refinement import LatentRefinement
 
 Until = Literal["features", "pixels"]
 
@@ -83,10 +84,15 @@ class _CodingSession:
 
 
 class Encoder(_CodingSession):
-    """Encode frames at a rate point (0 = lowest … num_rates-1 = highest, fractions interpolate)."""
+    """Encode frames at a rate point (0 = lowest … num_rates-1 = highest, fractions interpolate).
+
+    With `refinement`, each frame's latents are refined for that frame before coding (`vnvc.refinement`): slower
+    encoding, the same decoder.
+    """
 
     def __init__(
-        self, model: VideoCodec, rate: float = 2, intra_period: int = 32, device: str | torch.device = "cpu"
+        self, model: VideoCodec, rate: float = 2, intra_period: int = 32, device: str | torch.device = "cpu",
+        refinement: LatentRefinement | None = None,
     ):
         super().__init__(model, device)
         if not 0 <= rate <= model.num_rates - 1:
@@ -95,6 +101,7 @@ class Encoder(_CodingSession):
             raise InputError(f"intra period must be at least 1, got {intra_period}")
         self.rate = float(np.float32(rate))  # as the stream header stores it, so both sides use one rate
         self.intra_period = intra_period
+        self.refinement = refinement if refinement is not None and refinement.steps > 0 else None
         self.checkpoint_id = model.checkpoint_id()
 
     @torch.inference_mode()
@@ -113,9 +120,11 @@ class Encoder(_CodingSession):
                 )
             x, _ = pad_to_multiple(frames_to_tensor(frame, self.device), self.model.config.pad_multiple)
             if index % self.intra_period == 0:
-                coded = self.model.encode_intra(x, self.rate)
+                latent = self.refinement.intra(self.model, x, self.rate, size) if self.refinement else None
+                coded = self.model.encode_intra(x, self.rate, latent)
             else:
-                coded = self.model.encode_inter(x, reference, self.rate)
+                latents = self.refinement.inter(self.model, x, reference, self.rate, size) if self.refinement else None
+                coded = self.model.encode_inter(x, reference, self.rate, latents)
             reference = coded.reference
             record = FrameRecord(coded.frame_type, coded.payload, coded.latent_checksum)
             yield record, self.emit(index, coded, size[1], size[0], record, until), coded

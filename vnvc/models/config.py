@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,14 @@ class CodecConfig:
             )
         if self.num_rates < 1:
             raise ConfigError(f"codec config {self.name!r}: num_rates must be at least 1")
+
+    def lambda_at(self, rate: float) -> float:
+        """The training λ of a rate point; a fractional rate interpolates log λ, as `RateScales` does log q."""
+        if rate == int(rate):
+            return self.lambdas[int(rate)]
+        low = int(math.floor(rate))
+        frac = rate - low
+        return math.exp((1 - frac) * math.log(self.lambdas[low]) + frac * math.log(self.lambdas[low + 1]))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -152,26 +152,45 @@ class InterCodec(nn.Module):
         self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m)
         self.rate_scales = RateScales(config.num_rates, m)
 
-    def forward(self, x, ref, hint, rate) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def forward(
+        self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor, rate: float | torch.Tensor,
+        latents: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Training / estimation: decoded feature and the likelihoods of the four latents. `hint` is the encoder's
-        motion search result (`VideoCodec.motion_hint`)."""
-        flow, motion_likelihoods = self.motion(x, ref, hint, rate=rate)
+        motion search result (`VideoCodec.motion_hint`). `latents` (motion, contextual), rate-scaled as `analyse`
+        gives them, replace the analysis transforms' output (x and hint are then unused)."""
+        motion_latent = latents[0] if latents is not None else self.motion.latent_of(x, ref, hint, rate=rate)
+        flow, motion_likelihoods = self.motion(rate=rate, latent=motion_latent)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
-        y_hat, likelihoods = self.latent(self.encoder(x, contexts) / q, self.temporal_prior(contexts[2]))
+        y = latents[1] if latents is not None else self.encoder(x, contexts) / q
+        y_hat, likelihoods = self.latent(y, self.temporal_prior(contexts[2]))
         feature = self.decoded_feature(y_hat * q, contexts, ref, flow)
         return feature, {
             "motion_y": motion_likelihoods["y"], "motion_z": motion_likelihoods["z"],
             "y": likelihoods["y"], "z": likelihoods["z"],
         }
 
-    def compress(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor, rate: float, stream: StreamWriter
-                 ) -> tuple[list[CodedLatent], torch.Tensor]:
-        """Write the motion latent, then the contextual latent, into `stream`."""
-        motion, flow = self.motion.compress(x, ref, hint, rate=rate, stream=stream)
+    def analyse(
+        self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor, rate: float
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder's rate-scaled latents for frame x (eval mode): the motion latent, and the contextual latent
+        given the contexts of the motion as the decoder will decode it."""
+        motion_latent = self.motion.latent_of(x, ref, hint, rate=rate)
+        flow = self.motion(rate=rate, latent=motion_latent)[0]
+        return motion_latent, self.encoder(x, self.context_mining(ref, flow)) / self.rate_scales(rate)
+
+    def compress(
+        self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor | None, rate: float, stream: StreamWriter,
+        latents: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[list[CodedLatent], torch.Tensor]:
+        """Write the motion latent, then the contextual latent, into `stream`; `latents` as in `forward`."""
+        motion_latent = latents[0] if latents is not None else self.motion.latent_of(x, ref, hint, rate=rate)
+        motion, flow = self.motion.compress(rate=rate, stream=stream, latent=motion_latent)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
-        coded = self.latent.compress(self.encoder(x, contexts) / q, stream, self.temporal_prior(contexts[2]))
+        y = latents[1] if latents is not None else self.encoder(x, contexts) / q
+        coded = self.latent.compress(y, stream, self.temporal_prior(contexts[2]))
         return [motion, coded], self.decoded_feature(coded.value * q, contexts, ref, flow)
 
     def decompress(

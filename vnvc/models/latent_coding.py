@@ -138,7 +138,9 @@ class HyperpriorLatentCoder(nn.Module):
 class TransformCodec(nn.Module):
     """An analysis transform, a rate-scaled hyperprior latent and a synthesis transform.
 
-    Subclasses define `analyse(*inputs)` (-> latent at 1/16) and `synthesize(latent)`.
+    Subclasses define `analyse(*inputs)` (-> latent at 1/16) and `synthesize(latent)`. `forward` and `compress`
+    take the inputs, or instead `latent`: the rate-scaled latent (`latent_of`) given directly, e.g. one that the
+    encoder refined (`vnvc.refinement`).
     """
 
     latent: HyperpriorLatentCoder
@@ -150,18 +152,26 @@ class TransformCodec(nn.Module):
     def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def forward(self, *inputs: torch.Tensor, rate: float | torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def latent_of(self, *inputs: torch.Tensor, rate: float | torch.Tensor) -> torch.Tensor:
+        """The analysis transform's latent in units of the rate point's quantization steps (what gets rounded)."""
+        return self.analyse(*inputs) / self.rate_scales(rate)
+
+    def forward(
+        self, *inputs: torch.Tensor, rate: float | torch.Tensor, latent: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Training / estimation: synthesized output and the likelihoods of y and z."""
-        q = self.rate_scales(rate)
-        latent_hat, likelihoods = self.latent(self.analyse(*inputs) / q)
-        return self.synthesize(latent_hat * q), likelihoods
+        if latent is None:
+            latent = self.latent_of(*inputs, rate=rate)
+        latent_hat, likelihoods = self.latent(latent)
+        return self.synthesize(latent_hat * self.rate_scales(rate)), likelihoods
 
     def compress(
-        self, *inputs: torch.Tensor, rate: float, stream: StreamWriter
+        self, *inputs: torch.Tensor, rate: float, stream: StreamWriter, latent: torch.Tensor | None = None
     ) -> tuple[CodedLatent, torch.Tensor]:
-        q = self.rate_scales(rate)
-        coded = self.latent.compress(self.analyse(*inputs) / q, stream)
-        return coded, self.synthesize(coded.value * q)
+        if latent is None:
+            latent = self.latent_of(*inputs, rate=rate)
+        coded = self.latent.compress(latent, stream)
+        return coded, self.synthesize(coded.value * self.rate_scales(rate))
 
     def decompress(
         self, stream: StreamReader, size: tuple[int, int], rate: float

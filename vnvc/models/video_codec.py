@@ -91,9 +91,10 @@ class VideoCodec(nn.Module):
         return FrameOutput(self.reconstruction(feature), feature, likelihoods)
 
     # --- coding ---------------------------------------------------------------------------------------------
-    def encode_intra(self, x: torch.Tensor, rate: float) -> CodedFrame:
+    def encode_intra(self, x: torch.Tensor, rate: float, latent: torch.Tensor | None = None) -> CodedFrame:
+        """`latent`: the rate-scaled latent to code instead of the analysis transform's (`vnvc.refinement`)."""
         stream = StreamWriter()
-        coded, pixels = self.intra.compress(x, rate=rate, stream=stream)
+        coded, pixels = self.intra.compress(x, rate=rate, stream=stream, latent=latent)
         return self._intra_frame(stream.finish(), coded, pixels)
 
     def decode_intra(self, payload: bytes, size: tuple[int, int], rate: float) -> CodedFrame:
@@ -109,9 +110,15 @@ class VideoCodec(nn.Module):
             coded.estimated_bits, {"y+z": coded.estimated_bits},
         )
 
-    def encode_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float) -> CodedFrame:
+    def encode_inter(
+        self, x: torch.Tensor, reference: torch.Tensor, rate: float,
+        latents: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> CodedFrame:
+        """`latents`: the rate-scaled (motion, contextual) latents to code instead of the analysis transforms'
+        (`inter_latents`, `vnvc.refinement`)."""
         stream = StreamWriter()
-        latents, feature = self.inter.compress(x, reference, self.motion_hint(x, reference), rate, stream)
+        hint = self.motion_hint(x, reference) if latents is None else None
+        latents, feature = self.inter.compress(x, reference, hint, rate, stream, latents)
         return self._inter_frame(stream.finish(), latents, feature)
 
     def decode_inter(self, payload: bytes, size: tuple[int, int], reference: torch.Tensor, rate: float) -> CodedFrame:
@@ -128,6 +135,10 @@ class VideoCodec(nn.Module):
             motion.estimated_bits + context.estimated_bits,
             {"motion": motion.estimated_bits, "residual": context.estimated_bits},
         )
+
+    def inter_latents(self, x: torch.Tensor, reference: torch.Tensor, rate: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rate-scaled latents `encode_inter` would code for frame `x`."""
+        return self.inter.analyse(x, reference, self.motion_hint(x, reference), rate)
 
     @torch.no_grad()
     def motion_hint(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:

@@ -111,7 +111,7 @@ class StageLoss(nn.Module):
     def _motion_entropy_loss(self, x, reference, rates) -> dict[str, torch.Tensor]:
         motion = self.model.inter.motion
         with torch.no_grad():
-            latent = motion.analyse(x, reference, self.model.motion_hint(x, reference)) / motion.rate_scales(rates)
+            latent = motion.latent_of(x, reference, self.model.motion_hint(x, reference), rate=rates)
         _, likelihoods = motion.latent(latent)
         bpp = (likelihood_bits(likelihoods) / (x.shape[-2] * x.shape[-1])).mean()
         return {"loss": self.rate_weight * bpp, "bpp": bpp.detach()}
