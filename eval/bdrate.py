@@ -14,6 +14,7 @@ too few points, non-finite or non-positive values, a non-monotone curve or curve
 
     python eval/bdrate.py results.csv --anchor x265 --metric psnr [--method cubic] [--format csv]
     python eval/bdrate.py human_vision.json --anchor x265 --group-cols dataset sequence
+    python eval/bdrate.py anchors.json refined.json --anchor x265      # several files: their rows together
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ def read_results(path: Path) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", type=Path, help="CSV with one row per RD point, or human_vision JSON")
+    parser.add_argument("results", type=Path, nargs="+",
+                        help="CSV with one row per RD point, or human_vision JSON; several files are read as one")
     parser.add_argument("--anchor", required=True, help="codec every other codec is compared with")
     parser.add_argument("--metric", default="psnr")
     parser.add_argument("--rate-col", default="bpp")
@@ -203,9 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="write here instead of stdout")
     args = parser.parse_args(argv)
     try:
-        if not args.results.is_file():
-            raise BdRateError(f"{args.results}: no such file")
-        table = bd_rate_table(read_results(args.results), args.anchor, args.metric, args.rate_col, args.codec_col,
+        missing = [str(path) for path in args.results if not path.is_file()]
+        if missing:
+            raise BdRateError(f"{missing[0]}: no such file")
+        rows = pd.concat([read_results(path) for path in args.results], ignore_index=True)
+        table = bd_rate_table(rows, args.anchor, args.metric, args.rate_col, args.codec_col,
                               args.group_cols, args.method)
     except VnvcError as exc:
         print(f"bdrate: {exc}", file=sys.stderr)

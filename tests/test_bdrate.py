@@ -147,3 +147,14 @@ def test_cli(tmp_path, capsys):
     assert "bdrate: columns ['dataset', 'sequence'] not in the results" in capsys.readouterr().err
     assert main([str(path), "--anchor", "nope", "--group-cols"]) == 2
     assert "bdrate: anchor 'nope'" in capsys.readouterr().err
+
+
+def test_cli_reads_several_files_as_one(tmp_path, capsys):
+    frame = results_frame().query("sequence != 's3'")
+    anchors, tested = tmp_path / "anchors.csv", tmp_path / "tested.csv"
+    frame[frame["codec"] != "vnvc"].to_csv(anchors, index=False)
+    frame[frame["codec"] == "vnvc"].to_csv(tested, index=False)
+    assert main([str(anchors), str(tested), "--anchor", "x265"]) == 0
+    assert "| A | s1 | vnvc | -10.00 |" in capsys.readouterr().out
+    assert main([str(anchors), str(tmp_path / "missing.csv"), "--anchor", "x265"]) == 2
+    assert "missing.csv: no such file" in capsys.readouterr().err
