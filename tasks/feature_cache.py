@@ -6,6 +6,9 @@ Layout (one folder per codec checkpoint and rate, so another checkpoint or rate 
         cache.json                      # checkpoint, rate, intra period, channels, per-frame bytes and bpp
         <video>/<frame>.npy             # float16 (C, H, W), cropped to the original frame
 
+A video is reused only if its frames' files and their contents (a SHA-256 of each source file) match what the cache
+recorded, so another dataset whose frames have the same relative paths is coded anew, not served stale features.
+
 ``<video>/<frame>`` is the frame's image path relative to the image root with ``.npy`` for its suffix
 (``vid0/img1/000001.png`` -> ``vid0/img1/000001.npy``), which is how ``LoadDecodedFeature`` finds it again.
 
@@ -17,6 +20,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -33,7 +37,7 @@ if TYPE_CHECKING:
     from vnvc.models import VideoCodec
 
 CACHE_META = "cache.json"
-FORMAT = "vnvc-feature-cache/2"  # 2: bytes are what each frame takes in the stream file
+FORMAT = "vnvc-feature-cache/3"  # 2: bytes are what each frame takes in the stream file; 3: source hashes
 
 
 def cache_dir(cache_root: str | Path, checkpoint_id: bytes | str, rate: float) -> Path:
@@ -92,6 +96,13 @@ def videos_from_folders(img_root: str | Path) -> dict[str, list[str]]:
     return dict(videos)
 
 
+def _file_hash(path: Path) -> str:
+    """SHA-256 of a frame file: what ties a cached feature to the frame it was coded from."""
+    if not path.is_file():
+        raise FileNotFoundError(f"frame {path} does not exist")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _read_frames(img_root: Path, files: list[str]) -> Iterator[np.ndarray]:
     for name in files:
         with Image.open(img_root / name) as image:
@@ -142,7 +153,8 @@ def build_feature_cache(
         items = tqdm(items, desc=f"features rate {rate:g}", unit="video")
     for video, files in items:
         cached = meta["videos"].get(video)
-        if cached and [f["file"] for f in cached["frames"]] == list(files):
+        sources = {file: _file_hash(img_root / file) for file in files}
+        if cached and [(f["file"], f.get("sha256")) for f in cached["frames"]] == list(sources.items()):
             continue
         frames = []
         for file, (_, decoded, *_) in zip(files, enc.iter_encode(_read_frames(img_root, files))):
@@ -150,7 +162,8 @@ def build_feature_cache(
             npy = io.BytesIO()
             np.save(npy, decoded.feature[0, :, :h, :w].to("cpu").half().numpy())
             _atomic_write(feature_file(directory, img_root, img_root / file), npy.getvalue())
-            frames.append({"file": file, "type": decoded.frame_type.name, "bytes": decoded.num_bytes,
+            frames.append({"file": file, "sha256": sources[file], "type": decoded.frame_type.name,
+                           "bytes": decoded.num_bytes,
                            "bpp": 8 * decoded.num_bytes / (h * w)})
         meta["videos"][video] = {"width": w, "height": h, "frames": frames}
         _write_meta(meta_path, meta)

@@ -239,6 +239,15 @@ def test_feature_cache_from_the_codec(tmp_path):
     other = build_feature_cache(model, videos, tmp_path / "png", tmp_path / "cache", rate=2, intra_period=2)
     assert other != directory and (other / "clip" / "im00001.npy").is_file()
 
+    # Another dataset root with the same relative paths but other frames: coded anew, not served stale features.
+    (tmp_path / "png2" / "clip").mkdir(parents=True)
+    for i, frame in enumerate(frames):
+        Image.fromarray(255 - frame).save(tmp_path / "png2" / "clip" / f"im{i + 1:05d}.png")
+    assert build_feature_cache(model, videos, tmp_path / "png2", tmp_path / "cache", rate=1, intra_period=2) == directory
+    inverted = [d for _, d, *_ in Encoder(model, rate=1, intra_period=2).iter_encode([255 - f for f in frames])]
+    np.testing.assert_array_equal(np.load(directory / "clip" / "im00001.npy"),
+                                  inverted[0].feature[0, :, :33, :65].half().numpy())
+
     load = Compose([dict(type="LoadDecodedFeature", cache_dir=str(directory), img_root=str(tmp_path / "png"))])
     out = load(dict(img_path=str(tmp_path / "png" / "clip" / "im00001.png"), height=33, width=65))
     assert out["img"].shape == (33, 65, model.feature_channels) and out["img"].dtype == np.float32
