@@ -1,8 +1,8 @@
 """Machine-vision evaluation: task accuracy against bitrate, with the heads running on VNVC's decoded features F̂t.
 
-For every rate point the split's videos are coded once with the codec: the feature cache (``tasks.feature_cache``)
-keeps F̂t for the feature-domain head, and the same stream is decoded to features (timed) and to pixels (timed,
-PSNR / MS-SSIM). The head runs through mmengine's ``TestLoop`` (CocoMetric bbox/segm mAP, MOTChallengeMetric
+For every rate point the split's videos are coded once with the codec (``--refine-steps N``: with encoder-side latent
+refinement): the feature cache (``tasks.feature_cache``) keeps each video's stream and F̂t for the feature-domain
+head, and the same stream is decoded to features (timed) and to pixels (timed, PSNR / MS-SSIM). The head runs through mmengine's ``TestLoop`` (CocoMetric bbox/segm mAP, MOTChallengeMetric
 HOTA/MOTA/IDF1). Baselines decode to pixels and run the pixel-domain head: ``vnvc-pixels`` (the same VNVC stream)
 and ``x264``/``x265`` (``eval/anchors.py`` streams at QPs). Writes ``results.csv``/``results.json``, the BD-rate of
 vnvc against each baseline at equal task accuracy (``bdrate.md``/``bdrate.csv``) and ``rd_<metric>.png``.
@@ -48,12 +48,12 @@ if str(ROOT) not in sys.path:
 from eval import anchors  # noqa: E402
 from eval.bdrate import BdRateWarning, bd_rate_table, to_markdown  # noqa: E402
 from eval.plots import rd_plot  # noqa: E402
-from vnvc.bitstream import encode_stream  # noqa: E402
-from vnvc.codec import Decoder, Encoder  # noqa: E402
+from vnvc.codec import Decoder  # noqa: E402
 from vnvc.errors import CheckpointError, ConfigError, InputError, VnvcError  # noqa: E402
 from vnvc.io.source import tensor_to_frame  # noqa: E402
 from vnvc.metrics import ms_ssim, psnr  # noqa: E402
 from vnvc.models import VideoCodec  # noqa: E402
+from vnvc.refinement import LatentRefinement  # noqa: E402
 from vnvc.zoo import DEFAULT, load_model, shipped_models  # noqa: E402
 
 TASK_CONFIGS = ROOT / "configs" / "tasks"
@@ -129,6 +129,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"codec: shipped name, checkpoint file or config:<name> (default: {DEFAULT}, or "
                              f"config:{DEFAULT} while no {DEFAULT!r} model is shipped)")
     parser.add_argument("--intra-period", type=int, default=32)
+    parser.add_argument("--refine-steps", type=int, default=0,
+                        help="encoder-side latent refinement steps per frame (vnvc.refinement); 0: off")
     parser.add_argument("--task-config", type=Path, default=None,
                         help="feature-domain head config (default: configs/tasks/tiny/<task>_feature.py)")
     parser.add_argument("--pixel-config", type=Path, default=None,
@@ -412,21 +414,21 @@ def mirror_root(work: Path, name: str, data: Path, split: str) -> Path:
     return root
 
 
-def code_vnvc(model: VideoCodec, videos: dict[str, list[str]], data: Path, rate: float, args: argparse.Namespace,
-              pixels: Path | None, bar: tqdm) -> CodedPoint:
-    """Code each video, decode the stream to features (timed) and to pixels (timed, measured, saved under
-    ``pixels`` when given)."""
-    point = CodedPoint(VNVC, f"rate{rate:g}", rate=rate, feature_seconds=0.0, pixels=pixels)
-    encoder = Encoder(model, rate=rate, intra_period=args.intra_period, device=args.device)
-    decoder = Decoder(model, device=args.device)
-    for files in videos.values():
+def code_vnvc(model: VideoCodec, videos: dict[str, list[str]], data: Path, rate: float, cache: Path,
+              pixels: Path | None, bar: tqdm, device: str) -> CodedPoint:
+    """Decode each video's stream, kept by the feature cache ``cache`` when it coded the video, to features (timed)
+    and to pixels (timed, measured, saved under ``pixels`` when given)."""
+    from tasks.feature_cache import stream_file
+
+    point = CodedPoint(VNVC, f"rate{rate:g}", rate=rate, feature_seconds=0.0, features=cache, pixels=pixels)
+    decoder = Decoder(model, device=device)
+    for video, files in videos.items():
         originals = read_frames(data, files)
-        records = [record for record, *_ in encoder.iter_encode(originals)]
+        stream = stream_file(cache, video).read_bytes()
         height, width = originals[0].shape[:2]
-        stream = encode_stream(encoder.header(width, height, len(records)), records)
         point.bits += 8.0 * len(stream)
-        point.pixel_count += width * height * len(records)
-        point.frames += len(records)
+        point.pixel_count += width * height * len(files)
+        point.frames += len(files)
         point.feature_seconds += sum(s for _, s in timed(decoder.decode(stream, until="features")))
         for (frame, seconds), original, file in zip(timed(decoder.decode(stream, until="pixels")), originals, files):
             point.pixel_seconds += seconds
@@ -570,6 +572,7 @@ def prepare(args: argparse.Namespace) -> Setup:
         raise InputError(f"dataset root {args.data} does not exist")
     if args.intra_period < 1:
         raise InputError(f"--intra-period must be at least 1, got {args.intra_period}")
+    LatentRefinement(steps=args.refine_steps)  # refuses a negative number of steps
     videos = split_videos(args.data, args.split)
     checkpoint = args.checkpoint or default_checkpoint()
     model = load_model(checkpoint)
@@ -612,8 +615,9 @@ def build_caches(setup: Setup, args: argparse.Namespace, train: bool) -> dict[fl
     from tasks.feature_cache import build_feature_cache
 
     videos = {**setup.videos, **(setup.train_videos if train else {})}
+    refinement = LatentRefinement(steps=args.refine_steps)
     return {rate: build_feature_cache(setup.model, videos, args.data, args.cache_root, rate, args.intra_period,
-                                      args.device, progress=True) for rate in args.rates}
+                                      args.device, progress=True, refinement=refinement) for rate in args.rates}
 
 
 def head_runner(cfgs: list, weights: dict[str, torch.Tensor] | None, name: str, work: Path,
@@ -636,9 +640,8 @@ def code_points(setup: Setup, args: argparse.Namespace, caches: dict[float, Path
         for rate in args.rates:
             pixels = mirror_root(work, f"vnvc_rate{rate:g}", args.data, args.split) \
                 if "vnvc-pixels" in args.baseline else None
-            point = code_vnvc(setup.model, setup.videos, args.data, rate, args, pixels, bar)
-            point.features = caches[rate]
-            points.append(point)
+            points.append(code_vnvc(setup.model, setup.videos, args.data, rate, caches[rate], pixels, bar,
+                                    args.device))
         for codec in anchor_codecs:
             for qp in args.anchor_qps:
                 pixels = mirror_root(work, f"{codec}_qp{qp}", args.data, args.split)
@@ -675,6 +678,7 @@ def run(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, list[Path
     trained = f"trained {args.train_iters} iterations"
     meta = {"task": args.task, "data": str(args.data), "split": args.split, "checkpoint": setup.checkpoint,
             "checkpoint_id": setup.model.checkpoint_id().hex(), "rates": args.rates, "intra_period": args.intra_period,
+            "refine_steps": args.refine_steps,
             "feature_config": str(setup.feature_config), "feature_head": str(args.head or trained),
             "pixel_config": str(setup.pixel_config or ""), "pixel_head": str(args.pixel_head or trained)}
     caches = build_caches(setup, args, train=args.head is None)

@@ -1,9 +1,10 @@
 """Decoded-feature cache: code every video once with the codec and keep F̂t per frame for the task heads.
 
-Layout (one folder per codec checkpoint and rate, so another checkpoint or rate never reuses stale features)::
+Layout (one folder per codec checkpoint, rate and encoder refinement, so none of them reuses stale features)::
 
-    <cache_root>/<checkpoint_id hex>/rate<r>/
+    <cache_root>/<checkpoint_id hex>/rate<r>[_refine<steps>]/
         cache.json                      # checkpoint, rate, intra period, channels, per-frame bytes and bpp
+        <video>.vnvc                    # the video's stream, as `vnvc encode` writes it
         <video>/<frame>.npy             # float16 (C, H, W), cropped to the original frame
 
 A video is reused only if its frames' files and their contents (a SHA-256 of each source file) match what the cache
@@ -27,6 +28,7 @@ import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,15 +37,21 @@ from PIL import Image
 
 if TYPE_CHECKING:
     from vnvc.models import VideoCodec
+    from vnvc.refinement import LatentRefinement
 
 CACHE_META = "cache.json"
-FORMAT = "vnvc-feature-cache/3"  # 2: bytes are what each frame takes in the stream file; 3: source hashes
+FORMAT = "vnvc-feature-cache/3"  # 2: bytes are what each frame takes in the stream file; 3: source hashes, streams
 
 
-def cache_dir(cache_root: str | Path, checkpoint_id: bytes | str, rate: float) -> Path:
-    """The folder holding the features of one checkpoint at one rate."""
+def cache_dir(cache_root: str | Path, checkpoint_id: bytes | str, rate: float, refine_steps: int = 0) -> Path:
+    """The folder holding the features of one checkpoint at one rate (and encoder refinement, `vnvc.refinement`)."""
     key = checkpoint_id.hex() if isinstance(checkpoint_id, bytes) else checkpoint_id
-    return Path(cache_root) / key / f"rate{float(rate):g}"
+    return Path(cache_root) / key / (f"rate{float(rate):g}" + (f"_refine{refine_steps}" if refine_steps else ""))
+
+
+def stream_file(directory: str | Path, video: str) -> Path:
+    """The .vnvc stream a cache folder keeps for a video (decode it instead of coding the video again)."""
+    return Path(directory) / f"{video}.vnvc"
 
 
 def feature_file(directory: str | Path, img_root: str | Path, img_path: str | Path) -> Path:
@@ -130,20 +138,23 @@ def build_feature_cache(
     intra_period: int = 32,
     device: str = "cpu",
     progress: bool = False,
+    refinement: LatentRefinement | None = None,
 ) -> Path:
-    """Code each video once with ``model`` and store F̂t of every frame.
+    """Code each video once with ``model`` (and ``refinement``), keep its stream and store F̂t of every frame.
 
     Videos already in the cache with the same frames and intra period are skipped. Returns the cache folder.
     """
-    from vnvc.codec import Encoder  # the codec is only needed to build a cache, not to read one
+    from vnvc.bitstream import encode_stream  # the codec is only needed to build a cache, not to read one
+    from vnvc.codec import Encoder
 
-    enc = Encoder(model, rate=rate, intra_period=intra_period, device=device)
-    directory = cache_dir(cache_root, enc.checkpoint_id, rate)
+    enc = Encoder(model, rate=rate, intra_period=intra_period, device=device, refinement=refinement)
+    settings = asdict(enc.refinement) if enc.refinement else None
+    directory = cache_dir(cache_root, enc.checkpoint_id, rate, settings["steps"] if settings else 0)
     meta_path = directory / CACHE_META
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    if meta.get("format") != FORMAT or meta.get("intra_period") != intra_period:
+    if meta.get("format") != FORMAT or meta.get("intra_period") != intra_period or meta.get("refinement") != settings:
         meta = {"format": FORMAT, "checkpoint_id": enc.checkpoint_id.hex(), "rate": enc.rate,
-                "intra_period": intra_period, "feature_channels": model.feature_channels,
+                "intra_period": intra_period, "refinement": settings, "feature_channels": model.feature_channels,
                 "dtype": "float16", "layout": "CHW", "videos": {}}
     img_root = Path(img_root)
     items = videos.items()
@@ -154,10 +165,13 @@ def build_feature_cache(
     for video, files in items:
         cached = meta["videos"].get(video)
         sources = {file: _file_hash(img_root / file) for file in files}
-        if cached and [(f["file"], f.get("sha256")) for f in cached["frames"]] == list(sources.items()):
+        stream = stream_file(directory, video)
+        if cached and [(f["file"], f.get("sha256")) for f in cached["frames"]] == list(sources.items()) \
+                and stream.is_file():
             continue
-        frames = []
-        for file, (_, decoded, *_) in zip(files, enc.iter_encode(_read_frames(img_root, files))):
+        frames, records = [], []
+        for file, (record, decoded, _) in zip(files, enc.iter_encode(_read_frames(img_root, files))):
+            records.append(record)
             h, w = decoded.height, decoded.width
             npy = io.BytesIO()
             np.save(npy, decoded.feature[0, :, :h, :w].to("cpu").half().numpy())
@@ -165,6 +179,7 @@ def build_feature_cache(
             frames.append({"file": file, "sha256": sources[file], "type": decoded.frame_type.name,
                            "bytes": decoded.num_bytes,
                            "bpp": 8 * decoded.num_bytes / (h * w)})
+        _atomic_write(stream, encode_stream(enc.header(w, h, len(records)), records))
         meta["videos"][video] = {"width": w, "height": h, "frames": frames}
         _write_meta(meta_path, meta)
     if not meta_path.is_file():
@@ -188,13 +203,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ann-file", help="COCO-VID json listing the videos (default: every PNG folder)")
     parser.add_argument("--cache-root", required=True)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--refine-steps", type=int, default=0, help="encoder-side latent refinement steps per frame")
     args = parser.parse_args(argv)
 
+    from vnvc.refinement import LatentRefinement
     from vnvc.zoo import load_model
 
     videos = videos_from_coco(args.ann_file) if args.ann_file else videos_from_folders(args.img_root)
     directory = build_feature_cache(load_model(args.model), videos, args.img_root, args.cache_root, args.rate,
-                                    args.intra_period, args.device, progress=True)
+                                    args.intra_period, args.device, progress=True,
+                                    refinement=LatentRefinement(steps=args.refine_steps))
     print(directory)
 
 

@@ -80,6 +80,19 @@ def test_detection_with_feature_and_pixel_baselines(data, cache, tmp_path, capsy
                                vnvc[["bpp", *TASKS["detection"].metrics]])
 
 
+def test_refined_streams_feed_the_heads(data, cache, tmp_path):
+    plain, refined = tmp_path / "plain", tmp_path / "refined"
+    for out, extra in ((plain, []), (refined, ["--refine-steps", "2"])):
+        assert run(data, cache, out, "--task", "detection", "--baseline", "vnvc-pixels", "--train-iters", "1",
+                   *extra) == 0
+    saved = json.loads((refined / "results.json").read_text())
+    assert saved["refine_steps"] == 2
+    assert (Path(cache) / saved["checkpoint_id"] / "rate0_refine2" / "cache.json").is_file()
+    before, after = read_results(plain), read_results(refined)
+    assert np.all(np.isfinite(after[["bpp", "psnr", "bbox_mAP"]]))
+    assert not np.array_equal(before[["bpp", "psnr"]].to_numpy(), after[["bpp", "psnr"]].to_numpy())
+
+
 @pytest.mark.slow
 def test_segmentation_runs(data, cache, tmp_path):
     out = tmp_path / "segm"
@@ -118,6 +131,7 @@ def test_bad_arguments_exit_2_without_output(data, cache, tmp_path, capsys):
         (["--task", "detection", "--baseline", "none", "--head", str(wrong_head)], "does not match"),
         (["--task", "detection", "--pixel-head", str(not_weights)], "weights only"),
         (["--task", "detection", "--baseline", "x265", "--anchor-qps", "60"], "outside"),
+        (["--task", "detection", "--refine-steps", "-1"], "refinement needs steps >= 0"),
     ]
     for extra, message in cases:
         assert run(data, cache, out, *extra) == 2, extra

@@ -20,9 +20,10 @@ from mmdet.registry import DATASETS, MODELS
 from mmdet.utils import register_all_modules
 from tasks.config import load_task_config
 from tasks.feature_cache import (CACHE_META, FORMAT, build_feature_cache, cache_dir, feature_file, main, read_meta,
-                                 videos_from_coco, videos_from_folders)
-from vnvc.codec import Encoder
+                                 stream_file, videos_from_coco, videos_from_folders)
+from vnvc.codec import Decoder, Encoder
 from vnvc.data import CLASSES, generate_dataset
+from vnvc.refinement import LatentRefinement
 from vnvc.zoo import load_model
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs" / "tasks"
@@ -231,6 +232,16 @@ def test_feature_cache_from_the_codec(tmp_path):
         assert frame_meta["bytes"] == dec.num_bytes and frame_meta["bpp"] == 8 * dec.num_bytes / (33 * 65)
     assert [f["type"] for f in meta["videos"]["clip"]["frames"]] == ["INTRA", "INTER"]
     assert meta["bpp"] > 0
+    # The video's stream is kept: it is the file `vnvc encode` writes, and decodes to the cached features.
+    stream = stream_file(directory, "clip").read_bytes()
+    assert len(stream) == sum(f["bytes"] for f in meta["videos"]["clip"]["frames"])
+    for frame_meta, dec in zip(meta["videos"]["clip"]["frames"], Decoder(model).decode(stream, until="features")):
+        np.testing.assert_array_equal(np.load(directory / frame_meta["file"].replace(".png", ".npy")),
+                                      dec.feature[0, :, :33, :65].half().numpy())
+    refined = build_feature_cache(model, videos, tmp_path / "png", tmp_path / "cache", rate=1, intra_period=2,
+                                  refinement=LatentRefinement(steps=1))
+    assert refined == cache_dir(tmp_path / "cache", model.checkpoint_id(), 1, refine_steps=1) != directory
+    assert refined.name == "rate1_refine1" and read_meta(refined)["refinement"]["steps"] == 1
 
     stamp = (directory / "clip" / "im00002.npy").stat().st_mtime_ns
     main(["--model", "config:tiny", "--rate", "1", "--intra-period", "2", "--img-root", str(tmp_path / "png"),
