@@ -59,7 +59,8 @@ def calibrate(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Every (init, high) pair on every rate point; returns the per-point table and the run's description."""
     mv_args = mv.parse_args([
         "--task", "tracking", "--data", str(args.data), "--split", args.split,
-        "--intra-period", str(args.intra_period), "--rates", *map(str, args.rates), "--cache-root", str(args.cache_root),
+        "--intra-period", str(args.intra_period), "--rates", *map(str, args.rates),
+        "--cache-root", str(args.cache_root),
         "--baseline", "vnvc-pixels" if args.domain == "pixel" else "none",
     ])
     setup = mv.prepare(mv_args)

@@ -2,9 +2,10 @@
 
 For every rate point the split's videos are coded once with the codec (``--refine-steps N``: with encoder-side latent
 refinement): the feature cache (``tasks.feature_cache``) keeps each video's stream and F̂t for the feature-domain
-head, and the same stream is decoded to features (timed) and to pixels (timed, PSNR / MS-SSIM). The head runs through mmengine's ``TestLoop`` (CocoMetric bbox/segm mAP, MOTChallengeMetric
-HOTA/MOTA/IDF1). Baselines decode to pixels and run the pixel-domain head: ``vnvc-pixels`` (the same VNVC stream)
-and ``x264``/``x265`` (``eval/anchors.py`` streams at QPs). Writes ``results.csv``/``results.json``, the BD-rate of
+head, and the same stream is decoded to features (timed) and to pixels (timed, PSNR / MS-SSIM). The head runs
+through mmengine's ``TestLoop`` (CocoMetric bbox/segm mAP, MOTChallengeMetric HOTA/MOTA/IDF1). Baselines decode to
+pixels and run the pixel-domain head: ``vnvc-pixels`` (the same VNVC stream) and ``x264``/``x265``
+(``eval/anchors.py`` streams at QPs). Writes ``results.csv``/``results.json``, the BD-rate of
 vnvc against each baseline at equal task accuracy (``bdrate.md``/``bdrate.csv``) and ``rd_<metric>.png``.
 
     python eval/machine_vision.py --task detection|segmentation|tracking [--rates 0 1 2 3]

@@ -56,6 +56,15 @@ def test_encode_first_frames_only(tmp_path, clip_dir, capsys):
     assert code == 0 and json.loads(out)["frames"] == 2
 
 
+def test_encode_with_refinement_decodes_with_the_plain_decoder(tmp_path, clip_dir, capsys):
+    plain, refined = tmp_path / "plain.vnvc", tmp_path / "refined.vnvc"
+    assert run(capsys, "encode", clip_dir, "-o", plain, "-q", *MODEL)[0] == 0
+    assert run(capsys, "encode", clip_dir, "-o", refined, "--refine-steps", 2, "-q", *MODEL)[0] == 0
+    assert refined.read_bytes() != plain.read_bytes()
+    code, _, _ = run(capsys, "decode", refined, "-o", tmp_path / "decoded", "-q", *MODEL)
+    assert code == 0 and len(list(open_video(tmp_path / "decoded"))) == 4
+
+
 def _assert_clean_failure(code: int, err: str, needle: str) -> None:
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("vnvc: ") and needle in err
@@ -70,6 +79,7 @@ def test_user_errors_are_one_line(tmp_path, clip_dir, capsys):
     cases = [
         (("encode", tmp_path / "missing", "-o", tmp_path / "x.vnvc", *MODEL), "missing"),
         (("encode", clip_dir, "-o", tmp_path / "x.vnvc", "--rate", 9, *MODEL), "rate"),
+        (("encode", clip_dir, "-o", tmp_path / "x.vnvc", "--refine-steps", -3, *MODEL), "refinement needs steps"),
         (("encode", clip_dir, "-o", tmp_path / "x.vnvc", "--checkpoint", tmp_path / "none.pth"), "none.pth"),
         (("decode", tmp_path / "missing.vnvc", "-o", tmp_path / "out", *MODEL), "missing.vnvc"),
         (("decode", stream, "-o", tmp_path / "f.txt", "--features", *MODEL), "f.txt"),

@@ -254,7 +254,8 @@ def test_feature_cache_from_the_codec(tmp_path):
     (tmp_path / "png2" / "clip").mkdir(parents=True)
     for i, frame in enumerate(frames):
         Image.fromarray(255 - frame).save(tmp_path / "png2" / "clip" / f"im{i + 1:05d}.png")
-    assert build_feature_cache(model, videos, tmp_path / "png2", tmp_path / "cache", rate=1, intra_period=2) == directory
+    rebuilt = build_feature_cache(model, videos, tmp_path / "png2", tmp_path / "cache", rate=1, intra_period=2)
+    assert rebuilt == directory
     inverted = [d for _, d, *_ in Encoder(model, rate=1, intra_period=2).iter_encode([255 - f for f in frames])]
     np.testing.assert_array_equal(np.load(directory / "clip" / "im00001.npy"),
                                   inverted[0].feature[0, :, :33, :65].half().numpy())

@@ -4,7 +4,8 @@ The analysis transforms give latents that are good on average over the training 
 from block matching, which knows nothing of rate or of what the decoder makes of a flow. Refinement treats one
 frame's rate-scaled latents as free variables and lowers that frame's own rate–distortion cost
 
-    J = bits / pixels + λ · 255² · MSE      (λ: the rate point's training λ, MSE on the uncropped frame)
+    J = bits / pixels + λ · 255² · MSE      (λ: the rate point's training λ; bits and MSE over the picture,
+                                             the padding left out)
 
 by gradient steps through the decoder, as in content-adaptive image compression (Campos et al., CVPR-W 2019; Yang
 et al., NeurIPS 2020). Only the encoder changes: refined latents are coded like any others, so every decoder of the
@@ -121,7 +122,9 @@ class LatentRefinement:
             return float(cost(latents))
 
 
-def _frame_cost(model: VideoCodec, output: FrameOutput, x: torch.Tensor, rate: float, size: tuple[int, int]) -> torch.Tensor:
+def _frame_cost(
+    model: VideoCodec, output: FrameOutput, x: torch.Tensor, rate: float, size: tuple[int, int]
+) -> torch.Tensor:
     """J of one frame on its picture area (the padding is neither shown nor measured)."""
     h, w = size
     cropped = FrameOutput(output.pixels[..., :h, :w], output.feature, output.likelihoods)
