@@ -153,7 +153,7 @@ class InterCodec(nn.Module):
         self.rate_scales = RateScales(config.num_rates, m)
 
     def forward(
-        self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor, rate: float | torch.Tensor,
+        self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor | None, rate: float | torch.Tensor,
         latents: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Training / estimation: decoded feature and the likelihoods of the four latents. `hint` is the encoder's

@@ -118,8 +118,8 @@ class VideoCodec(nn.Module):
         (`inter_latents`, `vnvc.refinement`)."""
         stream = StreamWriter()
         hint = self.motion_hint(x, reference) if latents is None else None
-        latents, feature = self.inter.compress(x, reference, hint, rate, stream, latents)
-        return self._inter_frame(stream.finish(), latents, feature)
+        coded, feature = self.inter.compress(x, reference, hint, rate, stream, latents)
+        return self._inter_frame(stream.finish(), coded, feature)
 
     def decode_inter(self, payload: bytes, size: tuple[int, int], reference: torch.Tensor, rate: float) -> CodedFrame:
         """Raises ValueError if `payload` is not a P-frame stream for this size."""
