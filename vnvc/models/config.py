@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .rate import rate_interval
 
 
 _MAY_BE_ZERO = ("motion_mean_channels",)
@@ -55,10 +56,9 @@ class CodecConfig:
 
     def lambda_at(self, rate: float) -> float:
         """The training λ of a rate point; a fractional rate interpolates log λ, as `RateScales` does log q."""
-        if rate == int(rate):
-            return self.lambdas[int(rate)]
-        low = int(math.floor(rate))
-        frac = rate - low
+        low, frac = rate_interval(rate, self.num_rates)
+        if frac == 0:
+            return self.lambdas[low]
         return math.exp((1 - frac) * math.log(self.lambdas[low]) + frac * math.log(self.lambdas[low + 1]))
 
     def to_dict(self) -> dict[str, Any]:

@@ -8,6 +8,12 @@ import torch
 from torch import nn
 
 
+def rate_interval(rate: float, num_rates: int) -> tuple[int, float]:
+    """The rate point at or below `rate` and how far `rate` lies towards the next one (0 at every rate point)."""
+    low = min(int(math.floor(rate)), num_rates - 1)
+    return low, rate - low
+
+
 class RateScales(nn.Module):
     """Quantization steps q[r] (num_rates x channels); rate 0 is the lowest rate (largest step).
 
@@ -36,7 +42,6 @@ class RateScales(nn.Module):
             return self.log_q[rate].exp()[:, :, None, None]
         if not 0 <= rate <= self.num_rates - 1:
             raise ValueError(f"rate {rate} is outside [0, {self.num_rates - 1}]")
-        low = min(int(math.floor(rate)), self.num_rates - 2) if self.num_rates > 1 else 0
-        frac = rate - low
+        low, frac = rate_interval(rate, self.num_rates)
         log_q = self.log_q[low] if frac == 0 else torch.lerp(self.log_q[low], self.log_q[low + 1], frac)
         return log_q.exp()[None, :, None, None]
