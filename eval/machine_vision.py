@@ -565,6 +565,7 @@ class Setup:
     pixel_config: Path | None
     options: dict[str, Any]
     pixel_weights: dict[str, torch.Tensor] | None
+    refinement: LatentRefinement
 
 
 def prepare(args: argparse.Namespace) -> Setup:
@@ -573,7 +574,7 @@ def prepare(args: argparse.Namespace) -> Setup:
         raise InputError(f"dataset root {args.data} does not exist")
     if args.intra_period < 1:
         raise InputError(f"--intra-period must be at least 1, got {args.intra_period}")
-    LatentRefinement(steps=args.refine_steps)  # refuses a negative number of steps
+    refinement = LatentRefinement(steps=args.refine_steps)  # refuses a negative number of steps
     videos = split_videos(args.data, args.split)
     checkpoint = args.checkpoint or default_checkpoint()
     model = load_model(checkpoint)
@@ -598,7 +599,7 @@ def prepare(args: argparse.Namespace) -> Setup:
     bad = [r for r in args.rates if not 0 <= r <= model.num_rates - 1]
     if bad:
         raise InputError(f"rates {bad} are outside the codec's range 0 … {model.num_rates - 1}")
-    return Setup(model, checkpoint, videos, train_videos, feature, pixel, options, pixel_weights)
+    return Setup(model, checkpoint, videos, train_videos, feature, pixel, options, pixel_weights, refinement)
 
 
 def checked_head(path: Path, cfg, config: Path) -> dict[str, torch.Tensor]:
@@ -616,9 +617,8 @@ def build_caches(setup: Setup, args: argparse.Namespace, train: bool) -> dict[fl
     from tasks.feature_cache import build_feature_cache
 
     videos = {**setup.videos, **(setup.train_videos if train else {})}
-    refinement = LatentRefinement(steps=args.refine_steps)
     return {rate: build_feature_cache(setup.model, videos, args.data, args.cache_root, rate, args.intra_period,
-                                      args.device, progress=True, refinement=refinement) for rate in args.rates}
+                                      args.device, progress=True, refinement=setup.refinement) for rate in args.rates}
 
 
 def head_runner(cfgs: list, weights: dict[str, torch.Tensor] | None, name: str, work: Path,
