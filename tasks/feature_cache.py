@@ -27,7 +27,7 @@ import json
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,16 +104,16 @@ def videos_from_folders(img_root: str | Path) -> dict[str, list[str]]:
     return dict(videos)
 
 
-def _file_hash(path: Path) -> str:
-    """SHA-256 of a frame file: what ties a cached feature to the frame it was coded from."""
+def _read_source(path: Path) -> bytes:
+    """A frame file's bytes: hashed to tie cached features to their frame, and decoded when the video is coded."""
     if not path.is_file():
         raise FileNotFoundError(f"frame {path} does not exist")
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return path.read_bytes()
 
 
-def _read_frames(img_root: Path, files: list[str]) -> Iterator[np.ndarray]:
-    for name in files:
-        with Image.open(img_root / name) as image:
+def _decode_frames(sources: Iterable[bytes]) -> Iterator[np.ndarray]:
+    for data in sources:
+        with Image.open(io.BytesIO(data)) as image:
             yield np.asarray(image.convert("RGB"))
 
 
@@ -164,19 +164,20 @@ def build_feature_cache(
         items = tqdm(items, desc=f"features rate {rate:g}", unit="video")
     for video, files in items:
         cached = meta["videos"].get(video)
-        sources = {file: _file_hash(img_root / file) for file in files}
+        sources = {file: _read_source(img_root / file) for file in files}
+        hashes = {file: hashlib.sha256(data).hexdigest() for file, data in sources.items()}
         stream = stream_file(directory, video)
-        if cached and [(f["file"], f.get("sha256")) for f in cached["frames"]] == list(sources.items()) \
+        if cached and [(f["file"], f.get("sha256")) for f in cached["frames"]] == list(hashes.items()) \
                 and stream.is_file():
             continue
         frames, records = [], []
-        for file, (record, decoded, _) in zip(files, enc.iter_encode(_read_frames(img_root, files))):
+        for file, (record, decoded, _) in zip(files, enc.iter_encode(_decode_frames(sources.values()))):
             records.append(record)
             h, w = decoded.height, decoded.width
             npy = io.BytesIO()
             np.save(npy, decoded.feature[0, :, :h, :w].to("cpu").half().numpy())
             _atomic_write(feature_file(directory, img_root, img_root / file), npy.getvalue())
-            frames.append({"file": file, "sha256": sources[file], "type": decoded.frame_type.name,
+            frames.append({"file": file, "sha256": hashes[file], "type": decoded.frame_type.name,
                            "bytes": decoded.num_bytes,
                            "bpp": 8 * decoded.num_bytes / (h * w)})
         _atomic_write(stream, encode_stream(enc.header(w, h, len(records)), records))
