@@ -170,12 +170,12 @@ def test_bad_magic() -> None:
 
 def test_newer_version() -> None:
     data = bytearray(encode_stream(HEADER, []))
-    assert data[4] == 2
-    data[4] = 3
-    expect_error(bytes(data), r"stream format version 3 is newer than this decoder supports \(2\)", None, 4)
-    expect_error(bytes(data[:5]), "version 3 is newer", None, 4)  # reported before the header is complete
+    assert data[4] == 3
+    data[4] = 4
+    expect_error(bytes(data), r"stream format version 4 is newer than this decoder supports \(3\)", None, 4)
+    expect_error(bytes(data[:5]), "version 4 is newer", None, 4)  # reported before the header is complete
     data[4] = 255
-    expect_error(bytes(data), r"stream format version 255 is newer than this decoder supports \(2\)", None, 4)
+    expect_error(bytes(data), r"stream format version 255 is newer than this decoder supports \(3\)", None, 4)
     data[4] = 0
     expect_error(bytes(data), "stream format version 0 is not valid", None, 4)
 
@@ -186,9 +186,17 @@ def test_version_1_no_longer_supported() -> None:
     v1 = with_header(encode_stream(HEADER, []), version=1, frame_count=1)
     v1 += body + struct.pack("<I", zlib.crc32(body, zlib.crc32(b"\0\0\0\0")))
     message = (r"stream format version 1 \(a payload per latent\) is no longer supported: encode the video again "
-               r"to get version 2")
+               r"to get version 3")
     expect_error(v1, message, None, 4)
     expect_error(v1[:5], message, None, 4)
+
+
+def test_version_2_no_longer_supported() -> None:
+    # Version 2 has version 3's layout; only its payloads' rANS flush differs, so a reader cannot decode them.
+    v2 = with_header(encode_stream(HEADER, [FrameRecord(FrameType.INTRA, b"\x01\x02", 0)]), version=2)
+    message = (r"stream format version 2 \(an older entropy-coder flush\) is no longer supported: encode the video "
+               r"again to get version 3")
+    expect_error(v2, message, None, 4)
 
 
 @pytest.mark.parametrize("cut", range(HEADER_SIZE))
@@ -536,7 +544,7 @@ def test_failure_on_close_removes_temp_file(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_format_constants() -> None:
-    assert (MAGIC, FORMAT_VERSION, HEADER_SIZE, bitstream._MAX_VARINT_BYTES) == (b"VNVC", 2, 47, 5)
+    assert (MAGIC, FORMAT_VERSION, HEADER_SIZE, bitstream._MAX_VARINT_BYTES) == (b"VNVC", 3, 47, 5)
     assert not hasattr(bitstream, "MAX_PAYLOADS")
 
 
@@ -549,7 +557,7 @@ def test_spec_example_matches_docs() -> None:
                FrameRecord(FrameType.INTER, b"", 0xFFFFFFFF)]
     assert encode_stream(header, records) == expected
     assert [r.size for r in records] == [12, 11, 10] and len(expected) == 47 + 33
-    assert expected[4] == 2 and struct.unpack_from("<I", expected, 43)[0] == zlib.crc32(expected[:43]) == 0x435ECC42
+    assert expected[4] == 3 and struct.unpack_from("<I", expected, 43)[0] == zlib.crc32(expected[:43]) == 0x0DD7C7EB
     # The record CRCs, recomputed from the bytes as the spec describes: CRC-32(u32le(prev_crc) || record[:-4]).
     crcs, prev, starts = [], 0, [47, 59, 70, 80]
     for a, b in zip(starts, starts[1:]):
@@ -557,6 +565,6 @@ def test_spec_example_matches_docs() -> None:
         assert struct.unpack_from("<I", expected, b - 4)[0] == prev
         crcs.append(prev)
     assert crcs == [0xD3FF0F4D, 0xE1C2DCA0, 0x3052CE25]
-    for crc in (0x435ECC42, *crcs):
+    for crc in (0x0DD7C7EB, *crcs):
         assert f"0x{crc:08X}" in text
     assert zlib.crc32(b"123456789") == 0xCBF43926

@@ -79,7 +79,8 @@ def test_newer_format_and_unwritable_output(tmp_path, capsys, make_clip):
 
     import zlib
 
-    for version, expected in ((FORMAT_VERSION + 1, "newer"), (1, "no longer supported")):
+    retired = [(1, "no longer supported"), (2, "no longer supported")]
+    for version, expected in [(FORMAT_VERSION + 1, "newer"), *retired]:
         data = bytearray(stream.read_bytes())
         data[4] = version  # the header CRC would fail first unless recomputed
         data[HEADER_SIZE - 4:HEADER_SIZE] = zlib.crc32(bytes(data[: HEADER_SIZE - 4])).to_bytes(4, "little")
@@ -94,7 +95,8 @@ def test_newer_format_and_unwritable_output(tmp_path, capsys, make_clip):
     assert code == 2 and "file" in err and err.count("\n") == 1
     code, err = cli(capsys, "decode", stream, "-o", blocker / "frames", *MODEL)
     assert code == 2 and err.count("\n") == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip", "file", "s.vnvc", "version1.vnvc", "version3.vnvc"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "clip", "file", "s.vnvc", "version1.vnvc", "version2.vnvc", "version4.vnvc"]
 
 
 _CODE_WITH_THREADS = """

@@ -25,7 +25,9 @@ import numpy as np
 from vnvc.errors import BitstreamError, InputError
 
 MAGIC = b"VNVC"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+# Versions this reader recognises but no longer decodes (docs/bitstream.md, "Changes from earlier versions").
+_RETIRED_VERSIONS = {1: "a payload per latent", 2: "an older entropy-coder flush"}
 
 _HEADER_BODY = struct.Struct("<4sBH8sIIIIIIf")  # everything before the header CRC
 _U32 = struct.Struct("<I")
@@ -378,9 +380,9 @@ class BitstreamReader:
         if len(data) > 4 and data[4] != FORMAT_VERSION:
             if data[4] > FORMAT_VERSION:
                 message = f"stream format version {data[4]} is newer than this decoder supports ({FORMAT_VERSION})"
-            elif data[4] == 1:
-                message = ("stream format version 1 (a payload per latent) is no longer supported: encode the video "
-                           f"again to get version {FORMAT_VERSION}")
+            elif data[4] in _RETIRED_VERSIONS:
+                message = (f"stream format version {data[4]} ({_RETIRED_VERSIONS[data[4]]}) is no longer supported: "
+                           f"encode the video again to get version {FORMAT_VERSION}")
             else:
                 message = f"stream format version {data[4]} is not valid"
             raise self._error(message, None, 4)

@@ -1,9 +1,10 @@
-// Stream layout: 32-bit little-endian words. A stream holds the symbols of one or more segments (the latents of a
-// frame, say), coded with their own tables one after another. It starts with the final encoder states of all
-// kStates states (each one word if it fits, else high word then low word), then the renormalisation words in
-// decoding order; a stream without symbols is empty. Within each segment symbol i uses state i % kStates; the
-// states carry over from one segment to the next, and the encoder runs from the last symbol of the last segment to
-// the first symbol of the first.
+// Stream layout. A stream holds the symbols of one or more segments (the latents of a frame, say), coded with their
+// own tables one after another by one rANS state, which carries over from one segment to the next; the encoder
+// runs from the last symbol of the last segment to the first symbol of the first. A stream without symbols is
+// empty. Otherwise it is the encoder's final state in k = 1..4 little-endian bytes (the last one non-zero), then
+// 32-bit little-endian renormalisation words in decoding order; k is what the stream's length leaves over a
+// multiple of 4 (4 if nothing). A final state of 2^32 or more first emits its low word, leaving its high word
+// (below 2^31), which the decoder's usual refill puts back together.
 //
 // Escape: a value outside a table's support is coded as the table's last symbol, then (same state, decoding
 // order) a 6-bit bypass field holding the bit length n of u, then the n - 1 bits of u below its leading one in
@@ -156,7 +157,7 @@ struct DecodeContext {
   WordSource& source;
 };
 
-VNVC_NOINLINE uint64_t get_word(DecodeContext& ctx, uint64_t x) { return (x << 32) | ctx.source.pop(); }
+VNVC_NOINLINE uint64_t get_word(DecodeContext& ctx, uint64_t x) { return ctx.source.refill(x); }
 
 uint32_t get_bits(DecodeContext& ctx, uint64_t& x, int bits) {
   const uint32_t value = uint32_t(x & (kTotal - 1)) >> (kPrecision - bits);
@@ -210,12 +211,10 @@ VNVC_NOINLINE Decoded get_slow(DecodeContext& ctx, uint64_t x, size_t index) {
   return Decoded{x, int32_t(value)};
 }
 
-// Codes symbols[0..count) into states (from the last symbol to the first), renormalisation words into sink.
-void encode_segment(uint64_t (&states)[kStates], WordSink& sink, const int32_t* symbols, const int32_t* indexes,
+// Codes symbols[0..count) into state x (from the last symbol to the first), renormalisation words into sink.
+void encode_segment(uint64_t& x, WordSink& sink, const int32_t* symbols, const int32_t* indexes,
                     size_t count, const Tables& tables) {
   if (count == 0) return;
-  uint64_t x[kStates];  // a local copy the compiler can keep in registers
-  std::copy(states, states + kStates, x);
   const size_t row_count = tables.rows.size();
   const std::unique_ptr<EncSymbol[]> syms(new EncSymbol[tables.cdf.size()]);
   std::vector<EncRow> row_storage(row_count);
@@ -235,24 +234,15 @@ void encode_segment(uint64_t (&states)[kStates], WordSink& sink, const int32_t* 
     return put_symbol(s, e);
   };
 
-  const size_t rest = count % kStates;
-#pragma GCC unroll 8
-  for (int k = kStates - 1; k >= 0; --k)
-    if (size_t(k) < rest) x[k] = step(x[k], count - rest + size_t(k));
-  for (size_t i = count - rest; i > 0;) {
-    i -= kStates;
-#pragma GCC unroll 8
-    for (int k = kStates - 1; k >= 0; --k) x[k] = step(x[k], i + size_t(k));
-  }
-  std::copy(x, x + kStates, states);
+  uint64_t s = x;  // a local copy the compiler can keep in a register
+  for (size_t i = count; i > 0;) s = step(s, --i);
+  x = s;
 }
 
-// Decodes symbols[0..count) from states, refilling from source.
-void decode_segment(uint64_t (&states)[kStates], WordSource& source, const int32_t* indexes, size_t count,
+// Decodes symbols[0..count) from state x, refilling from source.
+void decode_segment(uint64_t& x, WordSource& source, const int32_t* indexes, size_t count,
                     const Tables& tables, int32_t* symbols) {
   if (count == 0) return;
-  uint64_t x[kStates];  // a local copy the compiler can keep in registers
-  std::copy(states, states + kStates, x);
   const size_t row_count = tables.rows.size();
   const std::unique_ptr<uint16_t[]> lut(new uint16_t[tables.buckets]);
   std::vector<DecRow> row_storage(row_count, DecRow{kDummyCdf, kDummyLut, 0, 0, kPrecision});
@@ -273,26 +263,22 @@ void decode_segment(uint64_t (&states)[kStates], WordSource& source, const int32
     }
   };
 
-  const size_t rest = count % kStates;
-  for (size_t i = 0; i < count - rest; i += kStates) {
-#pragma GCC unroll 8
-    for (int k = 0; k < kStates; ++k) step(x[k], i + size_t(k));
-  }
-#pragma GCC unroll 8
-  for (int k = 0; k < kStates; ++k)
-    if (size_t(k) < rest) step(x[k], count - rest + size_t(k));
-  std::copy(x, x + kStates, states);
+  uint64_t s = x;  // a local copy the compiler can keep in a register
+  for (size_t i = 0; i < count; ++i) step(s, i);
+  x = s;
 }
 
-// The stream: the final states (decoding order), then the words in reverse order of emission.
-std::vector<uint8_t> stream_bytes(const uint64_t (&x)[kStates], WordSink& sink) {
-#pragma GCC unroll 8
-  for (int k = kStates - 1; k >= 0; --k) {
-    sink.push(uint32_t(x[k]));
-    if (x[k] >> 32) sink.push(uint32_t(x[k] >> 32));
+// The stream: the final state (see the layout at the top), then the words in reverse order of emission.
+std::vector<uint8_t> stream_bytes(uint64_t x, WordSink& sink) {
+  if (x >> 32) {
+    sink.push(uint32_t(x));
+    x >>= 32;
   }
-  std::vector<uint8_t> out(4 * sink.size());
-  for (size_t w = 0, n = sink.size(); w < n; ++w) store_le32(out.data() + 4 * w, sink[n - 1 - w]);
+  size_t k = 1;
+  while (x >> (8 * k)) ++k;
+  std::vector<uint8_t> out(k + 4 * sink.size());
+  for (size_t b = 0; b < k; ++b) out[b] = uint8_t(x >> (8 * b));
+  for (size_t w = 0, n = sink.size(); w < n; ++w) store_le32(out.data() + k + 4 * w, sink[n - 1 - w]);
   return out;
 }
 
@@ -311,8 +297,7 @@ void StreamEncoder::add(const int32_t* symbols, const int32_t* indexes, size_t c
 }
 
 std::vector<uint8_t> StreamEncoder::finish() {
-  uint64_t x[kStates];
-  for (uint64_t& s : x) s = kLower;
+  uint64_t x = kInitial;
   WordSink sink;
   size_t total = 0;
   for (auto seg = segments_.rbegin(); seg != segments_.rend(); ++seg) {
@@ -326,36 +311,31 @@ std::vector<uint8_t> StreamEncoder::finish() {
 std::vector<uint8_t> encode_symbols(const int32_t* symbols, const int32_t* indexes, size_t count,
                                     const Tables& tables) {
   if (count == 0) return {};
-  uint64_t x[kStates];
-  for (uint64_t& s : x) s = kLower;
+  uint64_t x = kInitial;
   WordSink sink;
   encode_segment(x, sink, symbols, indexes, count, tables);
   return stream_bytes(x, sink);
 }
 
 StreamDecoder::StreamDecoder(std::vector<uint8_t> data) : data_(std::move(data)), source_(data_.data(), 0) {
-  if (data_.size() % 4) corrupted("length is not a multiple of 4 bytes");
-  source_ = WordSource(data_.data(), data_.size() / 4);
-  for (uint64_t& s : x_) {
-    s = kLower;
-    if (data_.empty()) continue;
-    s = source_.pop();
-    if (s < kLower) s = (s << 32) | source_.pop();
-    if (s < kLower) corrupted("invalid initial state");
-  }
+  if (data_.empty()) return;
+  const size_t k = (data_.size() - 1) % 4 + 1;  // bytes of the final state
+  if (data_[k - 1] == 0) corrupted("final state not minimally encoded");
+  uint64_t x = 0;
+  for (size_t b = k; b > 0; --b) x = (x << 8) | data_[b - 1];
+  source_ = WordSource(data_.data() + k, (data_.size() - k) / 4);
+  x_ = source_.refill(x);
 }
 
 void StreamDecoder::decode(const int32_t* indexes, size_t count, const Tables& tables, int32_t* symbols) {
   if (count == 0) return;
   if (data_.empty()) corrupted("no data for the symbols");
   decode_segment(x_, source_, indexes, count, tables, symbols);
-  if (source_.overrun()) corrupted("data ends before the symbols do");
 }
 
 void StreamDecoder::finish() const {
-  for (uint64_t s : x_)
-    if (s != kLower) corrupted("final state mismatch");
-  if (!source_.exhausted_exactly()) corrupted("data length does not match the symbols");
+  if (x_ != kInitial) corrupted("final state mismatch");
+  if (!source_.empty()) corrupted("data length does not match the symbols");
 }
 
 const Reciprocal* reciprocals() {

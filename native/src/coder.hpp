@@ -46,7 +46,7 @@ class StreamDecoder {
  private:
   std::vector<uint8_t> data_;
   WordSource source_;
-  uint64_t x_[kStates];
+  uint64_t x_ = kInitial;  // back at kInitial once a valid stream's symbols are all decoded
 };
 
 }  // namespace vnvc

@@ -1,7 +1,11 @@
 // Core rANS arithmetic: constants, state update on encode/decode, word I/O. Pure integer code, no Python.
 //
-// State: 64-bit, kept in [kLower, kLower << 32) between symbols, renormalised by 32-bit words.
-// Probabilities: integer frequencies out of 2^kPrecision.
+// State: 64-bit, renormalised by 32-bit words. It starts at kInitial = 1, not at kLower: the bits of the initial
+// state would be stored with the final one for nothing. From the first word the encoder emits on, the state stays
+// in [kLower, kLower << 32) between symbols; before that ("start-up") it is below kLower and no word is emitted.
+// The decoder therefore refills a state below kLower only while words remain: with one state, a state below kLower
+// after a symbol means that the encoder emitted a word there (and the word is the next to read) unless every word
+// has been read (start-up). Probabilities: integer frequencies out of 2^kPrecision.
 #pragma once
 
 #include <algorithm>
@@ -18,7 +22,7 @@ namespace vnvc {
 constexpr int kPrecision = 16;
 constexpr uint32_t kTotal = 1u << kPrecision;
 constexpr uint64_t kLower = 1ull << 31;
-constexpr int kStates = 2;  // interleaved states, round-robin over symbols
+constexpr uint64_t kInitial = 1;
 
 inline uint64_t mulhi64(uint64_t a, uint64_t b) {
 #if defined(_MSC_VER)
@@ -72,23 +76,21 @@ class WordSink {
   size_t size_ = 0, capacity_ = 0;
 };
 
-// Words read by the decoder; reading past the end yields zeros and sets `overrun`.
+// Words read by the decoder.
 class WordSource {
  public:
   WordSource(const uint8_t* data, size_t count) : data_(data), count_(count) {}
-  uint32_t pop() {
-    if (pos_ < count_) return load_le32(data_ + 4 * pos_++);
-    overrun_ = true;
-    return 0;
+  bool empty() const { return pos_ == count_; }
+  // x refilled with the next word when it is below kLower and a word is left (see the state notes above).
+  uint64_t refill(uint64_t x) {
+    if (x < kLower && pos_ < count_) x = (x << 32) | load_le32(data_ + 4 * pos_++);
+    return x;
   }
-  bool overrun() const { return overrun_; }
-  bool exhausted_exactly() const { return pos_ == count_ && !overrun_; }
 
  private:
   const uint8_t* data_;
   size_t count_;
   size_t pos_ = 0;
-  bool overrun_ = false;
 };
 
 // Encode the interval [start, start + freq) into state x.
@@ -104,8 +106,7 @@ inline void rans_put(uint64_t& x, uint32_t start, uint32_t freq, const Reciproca
 
 // After the caller found the interval [start, start + freq) holding `x & (kTotal - 1)`: advance x.
 inline void rans_advance(uint64_t& x, uint32_t start, uint32_t freq, WordSource& source) {
-  x = freq * (x >> kPrecision) + (x & (kTotal - 1)) - start;
-  if (x < kLower) x = (x << 32) | source.pop();
+  x = source.refill(freq * (x >> kPrecision) + (x & (kTotal - 1)) - start);
 }
 
 }  // namespace vnvc

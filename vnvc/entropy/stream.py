@@ -1,7 +1,8 @@
 """A frame's entropy-coded stream: the frame's latents are written into one rANS stream, one after another.
 
-One stream per frame, not one per latent, because every rANS stream ends with its coder's final states (8 to 16
-bytes): a P-frame's four latents paid that four times, and on small frames that was a sixth of a P-frame. The
+One stream per frame, not one per latent, because every rANS stream ends with its coder's final state (1 to 4
+bytes now, 8 to 16 when this was decided): a P-frame's four latents paid that four times, and on small frames that
+was a sixth of a P-frame. The
 decoder reads the latents back in the order they were written, so it can compute a latent's entropy parameters from
 the latents before it (the hyperprior's scales from z) between two reads.
 """
