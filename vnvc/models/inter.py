@@ -42,6 +42,8 @@ class MotionCodec(TransformCodec):
     is what made the motion codec trainable on a CPU (docs/ARCHITECTURE.md).
     """
 
+    FLOW_CHANNELS = slice(0, 2)  # the motion latent's channels of the linear path (the coarse flow)
+
     def __init__(self, config: CodecConfig):
         super().__init__()
         c, mc = config.feature_channels, config.motion_channels
@@ -58,8 +60,8 @@ class MotionCodec(TransformCodec):
             for conv in (self.encoder[-1], self.decoder[-1], self.hint_to_latent, self.latent_to_flow):
                 conv.weight.zero_()
                 conv.bias.zero_()
-            self.hint_to_latent.weight[:2, :, 0, 0] = torch.eye(2)
-            self.latent_to_flow.weight[:, :2, 0, 0] = torch.eye(2)
+            self.hint_to_latent.weight[self.FLOW_CHANNELS, :, 0, 0] = torch.eye(2)
+            self.latent_to_flow.weight[:, self.FLOW_CHANNELS, 0, 0] = torch.eye(2)
         self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels,
                                              mean_channels=config.motion_mean_channels)
         self.rate_scales = RateScales(config.num_rates, mc)

@@ -1,0 +1,55 @@
+"""vnvc.train.step_calibration: the curve criterion, and a real calibration of the shipped model's flow steps."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from vnvc.models.inter import MotionCodec
+from vnvc.train.step_calibration import RDPoint, gain_over_curve, main
+from vnvc.zoo import load_model, read_checkpoint
+
+
+def test_gain_is_measured_against_psnr_linear_in_log_bpp():
+    curve = [RDPoint(0.1, 30.0), RDPoint(0.2, 32.0), RDPoint(0.4, 33.0)]
+    middle = math.sqrt(0.1 * 0.2)
+    assert gain_over_curve(RDPoint(middle, 31.0), curve) == pytest.approx(0.0)
+    assert gain_over_curve(RDPoint(middle, 31.5), curve) == pytest.approx(0.5)
+    assert gain_over_curve(RDPoint(0.2, 32.0), curve) == pytest.approx(0.0)
+    # beyond the ends, the end segments go on: 2 dB per doubling below, 1 dB per doubling above
+    assert gain_over_curve(RDPoint(0.05, 28.5), curve) == pytest.approx(0.5)
+    assert gain_over_curve(RDPoint(0.8, 33.0), curve) == pytest.approx(-1.0)
+
+
+def test_calibration_scales_only_the_flow_steps_of_the_shipped_model(tmp_path, capsys):
+    out = tmp_path / "calibrated.pth"
+    main(["--checkpoint", "small", "--out", str(out), "--clips", "2", "--frames", "3", "--height", "64",
+          "--width", "128", "--seed", "5", "--factors", "1", "2"])
+    report = json.loads(out.with_suffix(".json").read_text())
+    assert read_checkpoint(out)["meta"]["flow_step_calibration"] == report
+    assert json.loads(capsys.readouterr().out) == report["chosen"]
+
+    original, calibrated = load_model("small").state_dict(), load_model(out).state_dict()
+    key = "inter.motion.rate_scales.log_q"
+    expected = original[key].clone()
+    for rate, points in report["points"].items():
+        by_factor = {p["factor"]: p for p in points}
+        # coded for real: coarser flow steps give fewer bits; the unscaled point lies on its own curve
+        assert by_factor[2.0]["bpp"] < by_factor[1.0]["bpp"]
+        assert by_factor[1.0]["gain_db"] == pytest.approx(0.0, abs=1e-9)
+        chosen = report["chosen"][rate]
+        assert by_factor[chosen]["gain_db"] == max(p["gain_db"] for p in points)
+        expected[int(rate), MotionCodec.FLOW_CHANNELS] += math.log(chosen)
+    torch.testing.assert_close(calibrated[key], expected)
+    assert all(torch.equal(calibrated[k], original[k]) for k in original if k != key)  # nothing else moved
+
+
+@pytest.mark.parametrize("factors", [["2", "3"], ["1", "0"]])
+def test_bad_factors_are_refused(tmp_path, factors, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--checkpoint", "small", "--out", str(tmp_path / "c.pth"), "--factors", *factors])
+    assert exit_info.value.code == 2 and "--factors" in capsys.readouterr().err
+    assert not (tmp_path / "c.pth").exists()
