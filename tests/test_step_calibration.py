@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from vnvc.models.inter import MotionCodec
-from vnvc.train.step_calibration import RDPoint, gain_over_curve, main
+from vnvc.train.step_calibration import RDPoint, calibrate_steps, calibration_clips, gain_over_curve, main
 from vnvc.zoo import load_model, read_checkpoint
 
 
@@ -29,27 +29,45 @@ def test_calibration_scales_only_the_flow_steps_of_the_shipped_model(tmp_path, c
     main(["--checkpoint", "small", "--out", str(out), "--clips", "2", "--frames", "3", "--height", "64",
           "--width", "128", "--seed", "5", "--factors", "1", "2"])
     report = json.loads(out.with_suffix(".json").read_text())
-    assert read_checkpoint(out)["meta"]["flow_step_calibration"] == report
-    assert json.loads(capsys.readouterr().out) == report["chosen"]
+    assert read_checkpoint(out)["meta"]["step_calibration"] == report
+    (flow,) = report["groups"]
+    assert flow["group"] == "flow" and json.loads(capsys.readouterr().out) == {"flow": flow["chosen"]}
 
     original, calibrated = load_model("small").state_dict(), load_model(out).state_dict()
     key = "inter.motion.rate_scales.log_q"
     expected = original[key].clone()
-    for rate, points in report["points"].items():
+    for rate, points in flow["points"].items():
         by_factor = {p["factor"]: p for p in points}
         # coded for real: coarser flow steps give fewer bits; the unscaled point lies on its own curve
         assert by_factor[2.0]["bpp"] < by_factor[1.0]["bpp"]
         assert by_factor[1.0]["gain_db"] == pytest.approx(0.0, abs=1e-9)
-        chosen = report["chosen"][rate]
+        chosen = flow["chosen"][rate]
         assert by_factor[chosen]["gain_db"] == max(p["gain_db"] for p in points)
         expected[int(rate), MotionCodec.FLOW_CHANNELS] += math.log(chosen)
     torch.testing.assert_close(calibrated[key], expected)
     assert all(torch.equal(calibrated[k], original[k]) for k in original if k != key)  # nothing else moved
 
 
-@pytest.mark.parametrize("factors", [["2", "3"], ["1", "0"]])
-def test_bad_factors_are_refused(tmp_path, factors, capsys):
+@pytest.mark.parametrize("args, message", [
+    (["--factors", "2", "3"], "--factors"), (["--factors", "1", "0"], "--factors"), (["--groups", "motion"], "--groups"),
+    (["--clips", "0"], "--clips"),
+])
+def test_bad_arguments_are_refused(tmp_path, args, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["--checkpoint", "small", "--out", str(tmp_path / "c.pth"), "--factors", *factors])
-    assert exit_info.value.code == 2 and "--factors" in capsys.readouterr().err
+        main(["--checkpoint", "small", "--out", str(tmp_path / "c.pth"), *args])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "c.pth").exists()
+
+
+def test_intra_group_scales_every_intra_channel():
+    model = load_model("small")
+    before = model.intra.rate_scales.log_q.detach().clone()
+    clips = calibration_clips(1, 1, 64, 64, seed=3)
+    report = calibrate_steps(model, clips, "intra", factors=(1.0, 1.5))
+    for rate, points in report["points"].items():
+        by_factor = {p["factor"]: p for p in points}
+        assert by_factor[1.5]["bpp"] < by_factor[1.0]["bpp"] and by_factor[1.5]["psnr"] < by_factor[1.0]["psnr"]
+        expected = before[int(rate)] + math.log(report["chosen"][rate])
+        torch.testing.assert_close(model.intra.rate_scales.log_q[int(rate)].detach(), expected)
+    with pytest.raises(ValueError, match="unknown step group"):
+        calibrate_steps(model, clips, "residual")

@@ -1,18 +1,21 @@
-"""Calibration of the motion latent's flow quantization steps on really coded streams.
+"""Calibration of quantization steps on really coded streams.
 
 Rate scales (`vnvc.models.rate.RateScales`) are learned like every other parameter, but their logs move by about
-the learning rate a step, so through the shipped model's few thousand inter steps the flow channels' steps stayed
-within a few per cent of their initial values (0.11 … 0.04, i.e. 0.9 … 0.3 pixels of flow a quantization step).
-This module measures instead of descending: for each rate point it multiplies the flow channels' steps by each
+the learning rate a step, so through the shipped model's few thousand inter steps the motion latent's flow steps
+stayed within a few per cent of their initial values (0.11 … 0.04, i.e. 0.9 … 0.3 pixels of flow a quantization
+step). This module measures instead of descending: for each rate point it multiplies a group of steps by each
 factor of a grid, codes calibration clips for real (intra period = clip length, bits of the .vnvc records), and
 keeps the factor whose (bpp, PSNR) point lies farthest above the curve of the unscaled rate points (PSNR
 interpolated linearly in log bpp between them, extended along the end segments beyond them). That is the
 operational criterion BD-rate applies, and it does not depend on the training λ, which values quality far above
-where this small model operates (docs/ARCHITECTURE.md).
+where this small model operates (docs/ARCHITECTURE.md). Whole streams are scored, so an I-frame step is judged by
+what it does to the P-frames that copy from it too.
 
-    python -m vnvc.train.step_calibration --checkpoint runs/in.pth --out runs/out.pth
+    python -m vnvc.train.step_calibration --checkpoint runs/in.pth --out runs/out.pth --groups flow intra
 
-Only the flow channels (`MotionCodec.FLOW_CHANNELS`) are calibrated: they carry every bit a P-frame spends.
+Groups (`STEP_GROUPS`): `flow`, the motion latent's flow channels (`MotionCodec.FLOW_CHANNELS`, which carry every
+bit a P-frame spends); `intra`, every channel of the I-frame latent. Several groups are calibrated one after
+another, each on the model the previous ones left.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from ..data.natural import NaturalClipDataset, clip_to_frames
 from ..metrics import psnr
 from ..models import VideoCodec
 from ..models.inter import MotionCodec
+from ..models.rate import RateScales
 from ..zoo import CHECKPOINT_DIR, load_model, read_checkpoint, save_checkpoint, shipped_models
 
 DEFAULT_FACTORS = (0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
@@ -67,34 +71,44 @@ def gain_over_curve(point: RDPoint, curve: Sequence[RDPoint]) -> float:
     return point.psnr - (curve[k].psnr + slope * (x - logs[k]))
 
 
-def _scale_flow_steps(motion: MotionCodec, rate: int, factor: float) -> None:
+STEP_GROUPS: dict[str, Callable[[VideoCodec], tuple[RateScales, slice]]] = {
+    "flow": lambda model: (model.inter.motion.rate_scales, MotionCodec.FLOW_CHANNELS),
+    "intra": lambda model: (model.intra.rate_scales, slice(None)),
+}
+
+
+def _scale_steps(model: VideoCodec, group: str, rate: int, factor: float) -> None:
+    scales, channels = STEP_GROUPS[group](model)
     with torch.no_grad():
-        motion.rate_scales.log_q[rate, MotionCodec.FLOW_CHANNELS] += math.log(factor)
+        scales.log_q[rate, channels] += math.log(factor)
 
 
-def calibrate_flow_steps(
-    model: VideoCodec, clips: Sequence[list[np.ndarray]], factors: Sequence[float] = DEFAULT_FACTORS
+def calibrate_steps(
+    model: VideoCodec, clips: Sequence[list[np.ndarray]], group: str = "flow",
+    factors: Sequence[float] = DEFAULT_FACTORS,
 ) -> dict:
-    """Scale each rate point's flow steps by the factor of `factors` that gains most over the unscaled curve; the
-    model is changed in place. Returns every measured point, the gains and the chosen factors."""
+    """Scale each rate point's steps of `group` by the factor of `factors` that gains most over the unscaled
+    curve; the model is changed in place. Returns every measured point, the gains and the chosen factors."""
+    if group not in STEP_GROUPS:
+        raise ValueError(f"unknown step group {group!r}; groups are {sorted(STEP_GROUPS)}")
     if 1.0 not in factors or min(factors) <= 0:
         raise ValueError(f"factors must be positive and include 1.0 (the unscaled steps), got {list(factors)}")
     if model.num_rates < 2:
         raise ValueError("calibration needs a model with at least two rate points (the curve it compares with)")
-    motion = model.inter.motion
     measured: dict[int, dict[float, RDPoint]] = {}
     for rate in range(model.num_rates):
         measured[rate] = {}
         for factor in factors:
-            _scale_flow_steps(motion, rate, factor)
+            _scale_steps(model, group, rate, factor)
             measured[rate][factor] = code_clips(model, clips, rate)
-            _scale_flow_steps(motion, rate, 1 / factor)
+            _scale_steps(model, group, rate, 1 / factor)
     curve = sorted((points[1.0] for points in measured.values()), key=lambda p: p.bpp)
     gains = {rate: {f: gain_over_curve(p, curve) for f, p in points.items()} for rate, points in measured.items()}
     chosen = {rate: max(g, key=g.get) for rate, g in gains.items()}
     for rate, factor in chosen.items():
-        _scale_flow_steps(motion, rate, factor)
+        _scale_steps(model, group, rate, factor)
     return {
+        "group": group,
         "factors": list(factors),
         "chosen": {str(r): f for r, f in chosen.items()},
         "points": {str(r): [dict(factor=f, gain_db=gains[r][f], **asdict(p)) for f, p in pts.items()]
@@ -117,6 +131,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--height", type=int, default=192)
     parser.add_argument("--width", type=int, default=320)
     parser.add_argument("--seed", type=int, default=4040, help="clip seed (the held-out evaluation set uses 777)")
+    parser.add_argument("--groups", nargs="+", choices=sorted(STEP_GROUPS), default=["flow"],
+                        help="step groups to calibrate, in this order")
     parser.add_argument("--factors", type=float, nargs="+", default=list(DEFAULT_FACTORS))
     args = parser.parse_args(argv)
     if 1.0 not in args.factors or min(args.factors) <= 0:
@@ -125,16 +141,17 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--clips, --frames, --height and --width must be positive")
     model = load_model(args.checkpoint)
     clips = calibration_clips(args.clips, args.frames, args.height, args.width, args.seed)
-    report = calibrate_flow_steps(model, clips, args.factors)
-    report["clips"] = dict(count=args.clips, frames=args.frames, height=args.height, width=args.width,
-                           seed=args.seed)
+    report = {
+        "clips": dict(count=args.clips, frames=args.frames, height=args.height, width=args.width, seed=args.seed),
+        "groups": [calibrate_steps(model, clips, group, args.factors) for group in args.groups],
+    }
     shipped = shipped_models().get(args.checkpoint)
     source = CHECKPOINT_DIR / shipped.file if shipped else Path(args.checkpoint)
     meta = dict(read_checkpoint(source)["meta"])
-    meta["flow_step_calibration"] = report
+    meta["step_calibration"] = report
     save_checkpoint(model, args.out, meta)
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n")
-    print(json.dumps(report["chosen"]))
+    print(json.dumps({g["group"]: g["chosen"] for g in report["groups"]}))
 
 
 if __name__ == "__main__":
