@@ -49,8 +49,8 @@ def test_calibration_scales_only_the_flow_steps_of_the_shipped_model(tmp_path, c
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--factors", "2", "3"], "--factors"), (["--factors", "1", "0"], "--factors"), (["--groups", "motion"], "--groups"),
-    (["--clips", "0"], "--clips"),
+    (["--factors", "2", "3"], "--factors"), (["--factors", "1", "0"], "--factors"),
+    (["--groups", "motion"], "--groups"), (["--clips", "0"], "--clips"),
 ])
 def test_bad_arguments_are_refused(tmp_path, args, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
