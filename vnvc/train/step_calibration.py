@@ -77,10 +77,12 @@ STEP_GROUPS: dict[str, Callable[[VideoCodec], tuple[RateScales, slice]]] = {
 }
 
 
-def _scale_steps(model: VideoCodec, group: str, rate: int, factor: float) -> None:
+def _set_steps(model: VideoCodec, group: str, original: torch.Tensor, rate: int, factor: float) -> None:
+    """The group's log steps at `rate` := their `original` values + log(factor) (set, not added, so that trying
+    factors one after another leaves no rounding drift)."""
     scales, channels = STEP_GROUPS[group](model)
     with torch.no_grad():
-        scales.log_q[rate, channels] += math.log(factor)
+        scales.log_q[rate, channels] = original[rate, channels] + math.log(factor)
 
 
 def calibrate_steps(
@@ -95,18 +97,19 @@ def calibrate_steps(
         raise ValueError(f"factors must be positive and include 1.0 (the unscaled steps), got {list(factors)}")
     if model.num_rates < 2:
         raise ValueError("calibration needs a model with at least two rate points (the curve it compares with)")
+    original = STEP_GROUPS[group](model)[0].log_q.detach().clone()
     measured: dict[int, dict[float, RDPoint]] = {}
     for rate in range(model.num_rates):
         measured[rate] = {}
         for factor in factors:
-            _scale_steps(model, group, rate, factor)
+            _set_steps(model, group, original, rate, factor)
             measured[rate][factor] = code_clips(model, clips, rate)
-            _scale_steps(model, group, rate, 1 / factor)
+        _set_steps(model, group, original, rate, 1.0)
     curve = sorted((points[1.0] for points in measured.values()), key=lambda p: p.bpp)
     gains = {rate: {f: gain_over_curve(p, curve) for f, p in points.items()} for rate, points in measured.items()}
     chosen = {rate: max(g, key=g.get) for rate, g in gains.items()}
     for rate, factor in chosen.items():
-        _scale_steps(model, group, rate, factor)
+        _set_steps(model, group, original, rate, factor)
     return {
         "group": group,
         "factors": list(factors),
