@@ -36,6 +36,40 @@ def test_camera_motion_is_compensated(photo_clips):
     assert estimate_error < 0.6 * copy_error
 
 
+def _shifted_pair_with_flat_patch(photo: torch.Tensor, dx: int, dy: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A photograph and its copy shifted by (dx, dy), both with a flat grey 16x16 patch (2x2 blocks) carrying
+    faint noise of its own in each frame: there every candidate flow matches about equally well."""
+    generator = torch.Generator().manual_seed(3)
+    reference = photo.clone()
+    current = torch.roll(reference, shifts=(-dy, -dx), dims=(-2, -1))  # current(i, j) = reference(i + dy, j + dx)
+    current[..., 56:72, 56:72] = 0.5 + 0.01 * torch.rand(1, 3, 16, 16, generator=generator)
+    reference[..., 56 + dy:72 + dy, 56 + dx:72 + dx] = 0.5 + 0.01 * torch.rand(1, 3, 16, 16, generator=generator)
+    return current, reference
+
+
+def test_smoothing_gives_ambiguous_blocks_their_neighbours_flow(photo_clips):
+    current, reference = _shifted_pair_with_flat_patch(photo_clips[0][0][:1], 3, 2)
+    patch = (slice(None), slice(None), slice(56, 72), slice(56, 72))
+    raw = estimate_flow(current, reference, smoothing_rounds=0)[patch]
+    assert ((raw[:, 0] != 3) | (raw[:, 1] != 2)).any()  # the bare search scatters there
+    smoothed = estimate_flow(current, reference)[patch]
+    assert torch.all(smoothed[:, 0] == 3) and torch.all(smoothed[:, 1] == 2)
+
+
+def test_smoothing_keeps_a_moving_object_that_the_frame_pins_down(photo_clips):
+    """A 32x32 object of strong texture (smooth noise of full contrast) moving by (-4, 1) over a photograph moving
+    by (3, 2) keeps its own flow: there the neighbours' flow would match far worse."""
+    generator = torch.Generator().manual_seed(4)
+    texture = F.interpolate(torch.rand(1, 3, 8, 8, generator=generator), size=(50, 50), mode="bicubic")
+    reference = photo_clips[0][0][:1].clone()
+    reference[..., 40:90, 40:90] = (texture - texture.min()) / (texture.max() - texture.min())
+    current = torch.roll(reference, shifts=(-2, -3), dims=(-2, -1))
+    current[..., 48:80, 48:80] = reference[..., 49:81, 44:76]  # current(i, j) = reference(i + 1, j - 4)
+    for rounds in (0, 8):
+        flow = estimate_flow(current, reference, smoothing_rounds=rounds)
+        assert torch.all(flow[:, 0, 48:80, 48:80] == -4) and torch.all(flow[:, 1, 48:80, 48:80] == 1)
+
+
 def test_a_fresh_motion_codec_codes_the_block_averaged_hint():
     torch.manual_seed(0)
     model = VideoCodec(load_codec_config("tiny"))
