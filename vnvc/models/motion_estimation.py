@@ -60,7 +60,8 @@ def smooth_flow(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tens
     runs of outliers are absorbed from their edges inwards."""
     for _ in range(rounds):
         median = _neighbourhood_median(flow)
-        take = _block_cost(current, reference, median, block) <= _block_cost(current, reference, flow, block) + tolerance
+        own_cost = _block_cost(current, reference, flow, block)
+        take = _block_cost(current, reference, median, block) <= own_cost + tolerance
         take &= (median != flow).any(dim=1, keepdim=True)
         if not take.any():
             break
