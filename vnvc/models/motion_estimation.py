@@ -5,9 +5,9 @@ matcher compares the current frame with the decoded reference frame (here the re
 gives the motion encoder a backward flow to code, so that the learned motion codec starts from a working
 estimate instead of having to discover correlation on its own (docs/ARCHITECTURE.md, "Where we departed").
 
-Like a classic encoder's rate-constrained search, it also prefers flows that are cheap to code: a block whose
-match barely depends on its flow (flat areas, occlusions, the frame's edges) takes the median flow of its
-neighbours (`smooth_flow`), so the field the motion codec codes is free of the search's random outliers.
+Like a classic encoder's rate-constrained search, it also prefers flows that are cheap to code: at every level a
+block whose match barely depends on its flow (flat areas, occlusions, the frame's edges) takes the median flow of
+its neighbours (`smooth_flow`), so the field the motion codec codes is free of the search's random outliers.
 """
 
 from __future__ import annotations
@@ -88,10 +88,10 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
     Images (N, 3, H, W) in [0, 1]. Block matching over a pyramid of `levels` halvings (default: `pyramid_levels`):
     at each level one flow per `block`×`block` block, searched in full over ±`radius` pixels around the flow of its
     parent block (so up to ±radius·(2^levels − 1) pixels in all), then refined at full resolution by each step of
-    `subpel`, then smoothed (`smooth_flow` with `tolerance` and `smoothing_rounds`; 0 rounds turn it off; the
-    defaults gave 7-9 % smaller streams at 0.1 dB more PSNR with the shipped `small`, docs/ARCHITECTURE.md). The
-    result is constant over blocks. Frames are edge-padded to a multiple of block·2^(levels-1) for
-    the search and the flow cropped back.
+    `subpel`. The flow is smoothed (`smooth_flow` with `tolerance` and `smoothing_rounds`; 0 rounds turn it off)
+    after each level's search, so that no level passes an outlier on to the finer ones, where it would grow into
+    a run of wrong blocks, and once more at the end (docs/ARCHITECTURE.md). The result is constant over blocks.
+    Frames are edge-padded to a multiple of block·2^(levels-1) for the search and the flow cropped back.
     """
     height, width = current.shape[-2:]
     levels = levels or pyramid_levels(height, width, block)
@@ -108,6 +108,7 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
         if level:
             flow = 2 * F.interpolate(flow, scale_factor=2, mode="nearest")
         flow = _search(cur, ref, flow, radius, 1.0, block)
+        flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
     for step in subpel:
         flow = _search(cur, ref, flow, 1, step, block)
     flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
