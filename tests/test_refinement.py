@@ -11,6 +11,7 @@ from vnvc.codec import Decoder, Encoder
 from vnvc.errors import InputError
 from vnvc.io.padding import pad_to_multiple
 from vnvc.io.png import list_png_frames, read_png
+from vnvc.io.source import frames_to_tensor
 from vnvc.models import CodecConfig
 from vnvc.refinement import LatentRefinement
 from vnvc.zoo import load_model
@@ -58,8 +59,7 @@ def test_refined_frames_cost_less_in_real_bits_and_decoded_pixels(small_model, s
     The P-frame needs more than 6 steps here: its scores at steps 3 and 6 lie above its start."""
     refinement = LatentRefinement(steps=12, check_every=3)
     size = sample_frames[0].shape[:2]
-    first, second = (pad_to_multiple(torch.from_numpy(f.copy()).permute(2, 0, 1)[None].float() / 255)[0]
-                     for f in sample_frames[:2])
+    first, second = (pad_to_multiple(frames_to_tensor(f))[0] for f in sample_frames[:2])
     with torch.inference_mode():
         plain = small_model.encode_intra(first, RATE)
         refined = small_model.encode_intra(first, RATE, latent=refinement.intra(small_model, first, RATE, size))

@@ -58,14 +58,15 @@ def smooth_flow(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tens
     """Block `flow` with each block's flow replaced by its neighbourhood's median wherever that matches within
     `tolerance` (mean absolute luma difference, luma in [0, 1]) as well; repeated up to `rounds` times, so that
     runs of outliers are absorbed from their edges inwards."""
+    cost = _block_cost(current, reference, flow, block)
     for _ in range(rounds):
         median = _neighbourhood_median(flow)
-        own_cost = _block_cost(current, reference, flow, block)
-        take = _block_cost(current, reference, median, block) <= own_cost + tolerance
-        take &= (median != flow).any(dim=1, keepdim=True)
+        median_cost = _block_cost(current, reference, median, block)
+        take = (median_cost <= cost + tolerance) & (median != flow).any(dim=1, keepdim=True)
         if not take.any():
             break
         flow = torch.where(take, median, flow)
+        cost = torch.where(take, median_cost, cost)  # each block's cost follows its flow: no warp to recompute it
     return flow
 
 
