@@ -187,7 +187,8 @@ class Decoder(_CodingSession):
     def _check_header(self, header: StreamHeader) -> None:
         multiple = self.model.config.pad_multiple
         if header.padded_width % multiple or header.padded_height % multiple:
-            raise BitstreamError(f"padded size {header.padded_width}x{header.padded_height} is not a multiple of {multiple}")
+            raise BitstreamError(f"padded size {header.padded_width}x{header.padded_height} is not a multiple of "
+                                 f"{multiple}")
         if not 0 <= header.rate <= self.model.num_rates - 1:
             raise BitstreamError(f"rate {header.rate} is outside the model's range 0 … {self.model.num_rates - 1}")
 

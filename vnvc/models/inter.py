@@ -127,7 +127,8 @@ class ContextualDecoder(nn.Module):
 
     def __init__(self, config: CodecConfig):
         super().__init__()
-        k, n, m, c = config.context_channels, 2 * config.context_channels, config.latent_channels, config.feature_channels
+        k, m, c = config.context_channels, config.latent_channels, config.feature_channels
+        n = 2 * k
         self.head = nn.Sequential(UpBlock(m, n), ResBlock(n), UpBlock(n, n))
         self.merge3 = nn.Sequential(conv3x3(n + k, n), ResBlock(n), UpBlock(n, n))
         self.merge2 = nn.Sequential(conv3x3(n + k, n), ResBlock(n), UpBlock(n, n))

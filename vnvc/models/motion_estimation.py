@@ -72,7 +72,8 @@ def smooth_flow(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tens
 
 def pyramid_levels(height: int, width: int, block: int = 8, min_levels: int = 4, max_levels: int = 6) -> int:
     """Levels for a frame: as many halvings as keep at least four blocks across the shorter side at the
-    coarsest level, within [min_levels, max_levels] (4 below 512-pixel sides, 5 below 1,024, 6 at 1080p: ±189 px of search)."""
+    coarsest level, within [min_levels, max_levels] (4 below 512-pixel sides, 5 below 1,024, 6 at 1080p:
+    ±189 px of search)."""
     levels = min_levels
     while levels < max_levels and min(height, width) >> levels >= 4 * block:
         levels += 1
