@@ -48,17 +48,16 @@ def test_measured_shipped_head_is_carried_over(registry, tmp_path, monkeypatch):
     assert '"bbox_mAP": 0.02' in entry.provenance
 
 
-def test_run_that_measured_another_head_is_refused(registry, tmp_path, monkeypatch):
-    other = tmp_path / "other_head.pth"
-    other.write_bytes(b"other weights")
-    with pytest.raises(SystemExit, match="neither trained heads nor measured the shipped feature head"):
-        _ship(tmp_path, monkeypatch, other)
-    assert heads.shipped_heads()["detection_feature"].codec_id == "aaaa"
-
-
-def test_changed_head_file_is_refused(registry, tmp_path, monkeypatch):
-    head = registry / "detection_feature.pth"
-    head.write_bytes(b"retouched weights")
-    with pytest.raises(SystemExit, match="does not match its recorded sha256"):
-        _ship(tmp_path, monkeypatch, head)
+@pytest.mark.parametrize("case, message", [
+    ("another head", "neither trained heads nor measured the shipped feature head"),
+    ("changed file", "does not match its recorded sha256"),
+])
+def test_carry_over_is_refused(registry, tmp_path, monkeypatch, case, message):
+    """A run that measured some other head, or a shipped file changed since, leaves the registry alone."""
+    measured = registry / "detection_feature.pth"
+    if case == "another head":
+        measured = tmp_path / "other_head.pth"
+    measured.write_bytes(b"other weights")
+    with pytest.raises(SystemExit, match=message):
+        _ship(tmp_path, monkeypatch, measured)
     assert heads.shipped_heads()["detection_feature"].codec_id == "aaaa"
