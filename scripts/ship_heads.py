@@ -45,6 +45,7 @@ def _measured(run: dict, domain: str) -> str:
 
 
 def _ship_trained(run: dict, domain: str, source: Path) -> ShippedHead:
+    """Copy a head the run trained into checkpoints/heads/ and register it."""
     if source.stat().st_size > MAX_SHIPPED_BYTES:
         raise SystemExit(f"{source}: over the {MAX_SHIPPED_BYTES}-byte limit for shipped files")
     meta = torch.load(source, map_location="cpu", weights_only=True)["meta"]
@@ -67,7 +68,8 @@ def _carry_over(run: dict) -> ShippedHead | None:
         return None
     if file_sha256(given) != shipped.sha256:
         raise SystemExit(f"{given} does not match its recorded sha256: it is not the shipped head")
-    provenance = (f"{shipped.provenance} [trained on codec {shipped.codec_id}] Carried over to codec {run['checkpoint']} ({run['checkpoint_id']}): "
+    provenance = (f"{shipped.provenance} [trained on codec {shipped.codec_id}] Carried over to codec "
+                  f"{run['checkpoint']} ({run['checkpoint_id']}): "
                   f"eval/machine_vision.py on {run['data']}, rates {run['rates']} intra period "
                   f"{run.get('intra_period', '?')}; results: {_measured(run, 'feature')}")
     return register_head(name, given, shipped.config, run["checkpoint_id"], provenance)
