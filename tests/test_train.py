@@ -111,6 +111,17 @@ def test_motion_entropy_stage_fits_only_the_motion_entropy_model(tmp_path):
     assert trainer.history[-1]["bpp"] > 0
 
 
+def test_losses_log_each_latents_share_of_the_rate():
+    """The inter stages log the bpp of each of the four latents; together they are the frame's bpp."""
+    model = load_model("config:tiny").train()
+    clip = torch.rand(2, 2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    losses = StageLoss(model, "inter_all")(clip, torch.tensor([0, 3]))
+    shares = {k: float(v) for k, v in losses.items() if k.startswith("bpp_")}
+    assert sorted(shares) == ["bpp_motion_y", "bpp_motion_z", "bpp_y", "bpp_z"]
+    assert all(v > 0 for v in shares.values())
+    assert sum(shares.values()) == pytest.approx(float(losses["bpp"]), rel=1e-5)
+
+
 def test_contextual_noise_feeds_the_contextual_decoder_noisy_values():
     """With the stage's contextual_noise the contextual decoder gets y plus uniform noise; without, y rounded
     around its means. The motion latent is rounded either way, and the flag follows the stage that runs."""
