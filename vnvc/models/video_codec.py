@@ -24,9 +24,14 @@ from .motion_estimation import estimate_flow
 from .reconstruction import FeatureEnhancement, FrameReconstruction
 
 
+def latent_bits(likelihoods: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Estimated bits per batch element of each latent with these likelihoods."""
+    return {name: -torch.log2(lik).flatten(1).sum(1) for name, lik in likelihoods.items()}
+
+
 def likelihood_bits(likelihoods: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Estimated bits per batch element of latents with these likelihoods."""
-    return sum(-torch.log2(lik).flatten(1).sum(1) for lik in likelihoods.values())
+    """Estimated bits per batch element of all the latents with these likelihoods."""
+    return sum(latent_bits(likelihoods).values())
 
 
 @dataclass

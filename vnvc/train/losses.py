@@ -6,12 +6,8 @@ import torch
 import torch.nn.functional as F
 
 from ..models import FrameOutput
+from ..models.video_codec import latent_bits
 from ..precision import in_float32
-
-
-def bits_per_pixel(output: FrameOutput, num_pixels: int) -> torch.Tensor:
-    """Estimated bpp of each batch element."""
-    return output.bits() / num_pixels
 
 
 @in_float32
@@ -23,8 +19,8 @@ def rd_loss(
     (`bpp_y`, `bpp_z`, `bpp_motion_y`, ...), which shows a latent that stops coding anything."""
     pixels = target.shape[-2] * target.shape[-1]
     mse = F.mse_loss(output.pixels.float(), target, reduction="none").flatten(1).mean(1)
-    bpp = bits_per_pixel(output, pixels)
+    shares = {name: bits / pixels for name, bits in latent_bits(output.likelihoods).items()}
+    bpp = sum(shares.values())
     loss = lambdas * 255**2 * mse + rate_weight * bpp
-    shares = {f"bpp_{name}": (-torch.log2(lik.detach()).flatten(1).sum(1) / pixels).mean()
-              for name, lik in output.likelihoods.items()}
-    return {"loss": loss.mean(), "mse": mse.mean().detach(), "bpp": bpp.mean().detach()} | shares
+    return ({"loss": loss.mean(), "mse": mse.mean().detach(), "bpp": bpp.mean().detach()}
+            | {f"bpp_{name}": share.mean().detach() for name, share in shares.items()})
