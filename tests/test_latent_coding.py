@@ -105,3 +105,28 @@ def test_mean_path_decodes_what_it_encodes():
 def test_mean_channels_must_fit_the_latent():
     with pytest.raises(ValueError, match="mean_channels"):
         HyperpriorLatentCoder(4, 4, mean_channels=5)
+
+
+def test_without_rate_reaching_input_only_the_entropy_model_learns_the_rate():
+    """rate_reaches_input False: the rate's gradient stops at y (the entropy model still gets it), y_hat is the
+    same rounded value and passes the distortion's gradient straight to y."""
+    torch.manual_seed(3)
+    y = 2 * torch.randn(1, 4, 8, 8)
+    results = {}
+    for reaches in (True, False):
+        torch.manual_seed(4)  # the same coder and the same training noise both times
+        coder = HyperpriorLatentCoder(latent_channels=4, hyper_channels=4).train()
+        coder.rate_reaches_input = reaches
+        leaf = y.clone().requires_grad_()
+        y_hat, likelihoods = coder(leaf)
+        rate = -sum(torch.log2(v).sum() for v in likelihoods.values())
+        rate.backward(retain_graph=True)
+        rate_grad, entropy_grad = leaf.grad, coder.param_fusion[-1].bias.grad.clone()
+        leaf.grad = None
+        y_hat.sum().backward()
+        results[reaches] = y_hat.detach(), rate_grad, entropy_grad, leaf.grad
+    (kept_hat, kept_rate, kept_entropy, _), (cut_hat, cut_rate, cut_entropy, cut_distortion) = results.values()
+    assert torch.equal(kept_hat, cut_hat)
+    assert kept_rate.abs().sum() > 0 and cut_rate is None
+    assert cut_entropy.abs().sum() > 0 and torch.allclose(kept_entropy, cut_entropy)
+    assert torch.equal(cut_distortion, torch.ones_like(cut_distortion))

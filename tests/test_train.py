@@ -143,6 +143,19 @@ def test_contextual_noise_feeds_the_contextual_decoder_noisy_values():
         handle.remove()
 
 
+def test_detach_contextual_rate_follows_the_stage_config(tmp_path):
+    """A stage's detach_contextual_rate keeps the contextual rate away from y while it runs, and only then."""
+    cfg = load_train_config(TINY)
+    cfg["stages"] = [dict(stage="inter_contextual", steps=1, lr=1e-3, detach_contextual_rate=True),
+                     dict(stage="inter_contextual", steps=1, lr=1e-3)]
+    trainer = Trainer(cfg, tmp_path)
+    clip, rates, _ = trainer.batch(0, 1)
+    for index, reaches in ((0, False), (1, True)):
+        trainer.stage_loss(index)(clip, rates)
+        assert trainer.model.inter.latent.rate_reaches_input is reaches
+        assert trainer.model.inter.motion.latent.rate_reaches_input
+
+
 def test_quantiles_learn_at_their_own_rate_and_escape_clipping(tmp_path):
     cfg = load_train_config(TINY)
     cfg.update(aux_lr=0.05, clip_grad=1e-12)  # clipping so hard that only the quantiles can move

@@ -83,6 +83,9 @@ class HyperpriorLatentCoder(nn.Module):
                 self.mean_synthesis.weight[:mean_channels, :, 0, 0] = torch.eye(mean_channels)
         self.hyper_prior = FactorizedPrior(h + mean_channels)
         self.conditional = GaussianConditional()
+        # Training: False keeps the rate's gradient away from y (the entropy model fits a detached y, and only the
+        # distortion reaches the analysis transform), to revive a latent that the rate drove to zero.
+        self.rate_reaches_input = True
         self._raw_scale_floor = math.log(math.expm1(self.conditional.scale_min))  # softplus(floor) = scale_min
 
     def _hyper_latent(self, y: torch.Tensor) -> torch.Tensor:
@@ -105,11 +108,15 @@ class HyperpriorLatentCoder(nn.Module):
     def forward(
         self, y: torch.Tensor, prior: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Training / estimation: quantized y and the likelihoods of y and z."""
-        z = self._hyper_latent(y)
+        """Training / estimation: quantized y and the likelihoods of y and z. Without `rate_reaches_input` (in
+        training) the likelihoods are those of a detached y, while y_hat passes the gradient straight to y."""
+        coded = y if self.rate_reaches_input or not self.training else y.detach()
+        z = self._hyper_latent(coded)
         z_hat, z_likelihoods = self.hyper_prior(z)
         means, scales = self._params(z_hat, prior)
-        y_hat, y_likelihoods = self.conditional(y, scales, means)
+        y_hat, y_likelihoods = self.conditional(coded, scales, means)
+        if coded is not y:
+            y_hat = y_hat + (y - y.detach())
         return y_hat, {"y": y_likelihoods, "z": z_likelihoods}
 
     def compress(self, y: torch.Tensor, stream: StreamWriter, prior: torch.Tensor | None = None) -> CodedLatent:

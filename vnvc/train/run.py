@@ -15,8 +15,9 @@ A training config (mmengine python file) names the codec architecture, the data,
     batch_size = 4                      # per process; a stage may set its own
     stages = [dict(stage="intra", steps=2000, lr=1e-4), dict(stage="cascade", steps=500, lr=1e-5, frames=4)]
     # a stage may also set batch_size, frames, rate_weight (0: distortion only), contextual_noise (the contextual
-    # decoder sees y plus noise, not rounded y: revives a dead latent) and, for inter_motion, flow_weight (the
-    # clips' exact camera flow supervises the decoded flow)
+    # decoder sees y plus noise, not rounded y: revives a dead latent), detach_contextual_rate (the contextual
+    # rate trains its entropy model only, not the encoder) and, for inter_motion, flow_weight (the clips' exact
+    # camera flow supervises the decoded flow)
     # joint human-machine fine-tuning: labelled clips from a generated dataset, a trained frozen detector
     #   dict(stage="joint", steps=200, lr=2e-5, frames=3, task=dict(data="out/synth", split="train",
     #        config="configs/tasks/small/detection_feature.py", head="checkpoints/heads/detection_feature.pth",
@@ -235,7 +236,8 @@ class Trainer:
             task = TaskLoss(stage["task"]["config"], stage["task"]["head"], self.model.feature_channels)
             weight = float(stage["task"].get("weight", 1.0))
         loss = StageLoss(self.model, stage["stage"], task, weight, float(stage.get("rate_weight", 1.0)),
-                         float(stage.get("flow_weight", 0.0)), bool(stage.get("contextual_noise", False)))
+                         float(stage.get("flow_weight", 0.0)), bool(stage.get("contextual_noise", False)),
+                         bool(stage.get("detach_contextual_rate", False)))
         loss = loss.to(self.ctx.device)
         if self.ctx.enabled:
             loss = DistributedDataParallel(loss, find_unused_parameters=True)

@@ -18,7 +18,10 @@ Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` th
 Every stage but `inter_reconstruction` (always distortion only) weighs the rate by the stage's `rate_weight`
 (default 1). The I-frame codec is frozen in the inter stages: it only provides the first reference. A stage with
 `contextual_noise` feeds the contextual decoder y plus uniform noise instead of rounded y
-(`GaussianConditional.noisy_values`), which revives a contextual latent that rounds to zero everywhere.
+(`GaussianConditional.noisy_values`), which revives a contextual latent that rounds to zero everywhere. A stage
+with `detach_contextual_rate` keeps the contextual rate's gradient away from the contextual encoder
+(`HyperpriorLatentCoder.rate_reaches_input`): the entropy model fits y while the encoder learns from the distortion
+alone, a warm-up in which the rate cannot drive y to zero before the decoder learns to use it.
 """
 
 from __future__ import annotations
@@ -61,7 +64,8 @@ class StageLoss(nn.Module):
     """
 
     def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0,
-                 rate_weight: float = 1.0, flow_weight: float = 0.0, contextual_noise: bool = False):
+                 rate_weight: float = 1.0, flow_weight: float = 0.0, contextual_noise: bool = False,
+                 detach_contextual_rate: bool = False):
         super().__init__()
         if stage not in STAGES:
             raise ValueError(f"unknown training stage {stage!r}; stages are {STAGES}")
@@ -74,12 +78,14 @@ class StageLoss(nn.Module):
         self.rate_weight = 0.0 if stage == "inter_reconstruction" else rate_weight
         self.flow_weight = flow_weight
         self.contextual_noise = contextual_noise
+        self.detach_contextual_rate = detach_contextual_rate
         self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
 
     def forward(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | torch.Tensor | None = None
                 ) -> dict[str, torch.Tensor]:
         """The stage's losses plus `aux`, the quantile fit of every factorized prior (inside forward for DDP)."""
         self.model.inter.latent.conditional.noisy_values = self.contextual_noise
+        self.model.inter.latent.rate_reaches_input = not self.detach_contextual_rate
         losses = self._stage_losses(clip, rates, targets)
         losses["aux"] = sum(m.aux_loss() for m in self.model.modules() if hasattr(m, "aux_loss"))
         return losses
