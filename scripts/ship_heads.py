@@ -44,6 +44,13 @@ def _measured(run: dict, domain: str) -> str:
                        for r in run["results"] if r["head"] == domain])
 
 
+def _run_summary(run: dict, domain: str, training: str | None = None) -> str:
+    """Where and how the run measured its `domain` head, and what it measured, for the provenance."""
+    data = f"{run['data']} ({training})" if training else run["data"]
+    return (f"eval/machine_vision.py on {data}, codec {run['checkpoint']} rates {run['rates']} "
+            f"intra period {run.get('intra_period', '?')}; results: {_measured(run, domain)}")
+
+
 def _ship_trained(run: dict, domain: str, source: Path) -> ShippedHead:
     """Copy a head the run trained into checkpoints/heads/ and register it."""
     if source.stat().st_size > MAX_SHIPPED_BYTES:
@@ -53,9 +60,7 @@ def _ship_trained(run: dict, domain: str, source: Path) -> ShippedHead:
     target = HEADS_DIR / f"{name}.pth"
     shutil.copy(source, target)
     config = Path(meta["config"]).resolve().relative_to(ROOT).as_posix()
-    provenance = (f"eval/machine_vision.py on {run['data']} ({meta[f'{domain}_head']}), "
-                  f"codec {run['checkpoint']} rates {run['rates']} intra period {run.get('intra_period', '?')}; "
-                  f"results: {_measured(run, domain)}")
+    provenance = _run_summary(run, domain, meta[f"{domain}_head"])
     return register_head(name, target, config, run["checkpoint_id"] if domain == "feature" else None, provenance)
 
 
@@ -69,9 +74,7 @@ def _carry_over(run: dict) -> ShippedHead | None:
     if file_sha256(given) != shipped.sha256:
         raise SystemExit(f"{given} does not match its recorded sha256: it is not the shipped head")
     provenance = (f"{shipped.provenance} [trained on codec {shipped.codec_id}] Carried over to codec "
-                  f"{run['checkpoint']} ({run['checkpoint_id']}): "
-                  f"eval/machine_vision.py on {run['data']}, rates {run['rates']} intra period "
-                  f"{run.get('intra_period', '?')}; results: {_measured(run, 'feature')}")
+                  f"{run['checkpoint_id']}: {_run_summary(run, 'feature')}")
     return register_head(name, given, shipped.config, run["checkpoint_id"], provenance)
 
 
