@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from vnvc.data import NaturalClipDataset
-from vnvc.errors import ConfigError
+from vnvc.errors import ConfigError, TrainingError
 from vnvc.layers import flow_warp
 from vnvc.models.motion_estimation import estimate_flow
 from vnvc.train.run import Trainer, load_train_config, train_from_config
@@ -154,6 +154,20 @@ def test_detach_contextual_rate_follows_the_stage_config(tmp_path):
         trainer.stage_loss(index)(clip, rates)
         assert trainer.model.inter.latent.rate_reaches_input is reaches
         assert trainer.model.inter.motion.latent.rate_reaches_input
+
+
+def test_a_diverged_run_stops_with_a_clear_error_and_keeps_its_last_checkpoint(tmp_path):
+    cfg = load_train_config(TINY)
+    cfg["stages"] = [dict(stage="intra", steps=3, lr=1e-3)]
+    cfg["checkpoint_interval"] = 1
+    trainer = Trainer(cfg, tmp_path)
+    trainer.run(max_steps=1)
+    saved = (tmp_path / "last.pth").read_bytes()
+    with torch.no_grad():
+        next(trainer.model.intra.analysis.parameters()).fill_(float("nan"))
+    with pytest.raises(TrainingError, match=r"diverged at step 2 \(stage 0, intra, lr 0.001\).*not finite"):
+        trainer.run()
+    assert trainer.step == 1 and (tmp_path / "last.pth").read_bytes() == saved
 
 
 def test_quantiles_learn_at_their_own_rate_and_escape_clipping(tmp_path):

@@ -17,6 +17,10 @@ class CheckpointError(VnvcError):
     """A checkpoint is missing, damaged, or does not match what it is used with."""
 
 
+class TrainingError(VnvcError):
+    """A training run cannot go on (its loss or gradients stopped being finite)."""
+
+
 class BitstreamError(VnvcError):
     """A .vnvc stream is damaged or cannot be decoded.
 

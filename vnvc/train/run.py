@@ -41,7 +41,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..data.labelled import LabelledClipDataset
 from ..data.natural import MAX_SPEED, NaturalClipDataset
-from ..errors import ConfigError
+from ..errors import ConfigError, TrainingError
 from ..models import VideoCodec, load_codec_config
 from ..zoo import model_from_checkpoint, read_checkpoint, save_checkpoint
 from . import distributed
@@ -261,7 +261,13 @@ class Trainer:
         (losses["loss"] + losses["aux"]).backward()
         # the quantiles see only the aux loss, whose gradient must not scale down the others'
         clipped = optimizer.param_groups[0]["params"] + optimizer.param_groups[1]["params"]
-        torch.nn.utils.clip_grad_norm_(clipped, float(self.cfg.get("clip_grad", 1.0)))
+        norm = torch.nn.utils.clip_grad_norm_(clipped, float(self.cfg.get("clip_grad", 1.0)))
+        if not torch.isfinite(norm):  # the same on every process: DDP has averaged the gradients
+            raise TrainingError(
+                f"training diverged at step {self.step + 1} (stage {index}, {stage['stage']}, lr "
+                f"{optimizer.param_groups[0]['lr']:g}): the gradients are not finite (loss "
+                f"{float(losses['loss']):.4g}); {self.work_dir / 'last.pth'} keeps the last checkpoint before it. "
+                "Lower the stage's lr and train again from there.")
         optimizer.step()
         return {k: float(v.detach()) for k, v in losses.items()}
 
