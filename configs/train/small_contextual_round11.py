@@ -10,9 +10,9 @@
 # frame moved by under 0.01 dB when y was zeroed; with y plus noise for the decoder, the same), while one fixed
 # batch at lr 1e-3 opened a 0.6 dB gap in 100 steps. Hence lr 1e-3. The second stage lets the rate reach the
 # encoder, once the decoder depends on y. The motion codec and the I-frame codec are round 10's.
-# Result, not kept (runs/round11_contextual.log): at step 300 the decoder still ignored y (held-out P-frames: the
+# Result, not kept (runs/round11_contextual.log): at step 250 the decoder still ignored y (held-out P-frames: the
 # same PSNR to 0.01 dB with y zeroed) while y's rate stayed up (0.06-0.07 bpp at rate 0, 0.26-0.39 at rate 3:
-# the rate no longer drove it to zero), and the P-frames were 0-3 dB below round 10's; at step 350 the loss blew
+# the rate no longer drove it to zero), and the P-frames were 0.1-3.6 dB below round 10's; at step 350 the loss blew
 # up (mse 0.03) and at 375 it was NaN. The second stage never ran.
 codec = "small"
 init_from = "checkpoints/small.pth"  # round 10 (id 1a5e36eddcb82297)
