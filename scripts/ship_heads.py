@@ -73,7 +73,7 @@ def _carry_over(run: dict) -> ShippedHead | None:
         return None
     if file_sha256(given) != shipped.sha256:
         raise SystemExit(f"{given} does not match its recorded sha256: it is not the shipped head")
-    provenance = (f"{shipped.provenance} [trained on codec {shipped.codec_id}] Carried over to codec "
+    provenance = (f"{shipped.provenance} [registered for codec {shipped.codec_id}] Carried over to codec "
                   f"{run['checkpoint_id']}: {_run_summary(run, 'feature')}")
     return register_head(name, given, shipped.config, run["checkpoint_id"], provenance)
 

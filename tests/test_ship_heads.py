@@ -44,7 +44,8 @@ def test_measured_shipped_head_is_carried_over(registry, tmp_path, monkeypatch):
     _ship(tmp_path, monkeypatch, head)
     entry = heads.shipped_heads()["detection_feature"]
     assert entry.codec_id == "bbbb" and entry.sha256 == file_sha256(head) and entry.file == head.name
-    assert entry.provenance.startswith("trained [trained on codec aaaa] Carried over to codec bbbb: eval/machine_vision.py")
+    assert entry.provenance.startswith(
+        "trained [registered for codec aaaa] Carried over to codec bbbb: eval/machine_vision.py")
     assert '"bbox_mAP": 0.02' in entry.provenance
 
 

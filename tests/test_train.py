@@ -68,7 +68,8 @@ def test_fine_tuning_reinitializes_named_submodules(tmp_path):
 def test_fine_tuning_grows_a_submodule(tmp_path):
     """A checkpoint from before the motion latent's mean path loads into the codec that has one, under `grow`."""
     codec = tmp_path / "tiny_without_mean_path.py"
-    codec.write_text((ROOT / "configs" / "codec" / "tiny.py").read_text().replace("motion_mean_channels=2", "motion_mean_channels=0"))
+    tiny = (ROOT / "configs" / "codec" / "tiny.py").read_text()
+    codec.write_text(tiny.replace("motion_mean_channels=2", "motion_mean_channels=0"))
     cfg = load_train_config(TINY)
     cfg["codec"] = str(codec)
     base = Trainer(cfg, tmp_path / "base")
