@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -12,7 +13,9 @@ from vnvc.bitstream import HEADER_SIZE, BitstreamReader, FrameType, encode_strea
 from vnvc.codec import Decoder, Encoder
 from vnvc.errors import BitstreamError, InputError
 from vnvc.layers import flow_warp
-from vnvc.zoo import load_model
+from vnvc.models import VideoCodec
+from vnvc.models.inter import BlockSynthesis
+from vnvc.zoo import load_model, save_checkpoint
 
 
 @pytest.mark.parametrize("size", [(33, 65), (96, 128)])
@@ -128,3 +131,42 @@ def test_an_empty_contextual_latent_decodes_to_the_motion_compensated_reference(
     contexts = inter.context_mining(reference, flow)
     latent = torch.zeros(1, tiny_model.config.latent_channels, 4, 4)
     assert torch.equal(inter.decoded_feature(latent, contexts, reference, flow), flow_warp(reference, flow))
+
+
+def test_a_fresh_block_synthesis_path_adds_nothing_and_learns_to_read_y():
+    """The path starts at zero (a codec grown with it decodes as before) and gets a gradient from its first step."""
+    path = BlockSynthesis(latent_channels=4, feature_channels=3)
+    y = torch.randn(2, 4, 2, 3, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(path(y), torch.zeros(2, 3, 32, 48))
+    teacher = BlockSynthesis(latent_channels=4, feature_channels=3)
+    with torch.no_grad():
+        teacher.project.weight.normal_(generator=torch.Generator().manual_seed(1))
+        target = teacher(y)
+    optimizer = torch.optim.Adam(path.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(10):
+        loss = ((path(y) - target) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss))
+    assert losses[-1] < losses[0]
+    assert not torch.allclose(path(y), path(torch.zeros_like(y)))
+
+
+def test_a_codec_with_the_block_synthesis_path_decodes_what_it_encodes(tmp_path, make_clip):
+    config = dataclasses.replace(load_model("config:tiny").config, contextual_block_path=True)
+    torch.manual_seed(0)
+    model = VideoCodec(config)
+    with torch.no_grad():  # a path that has learned something: its output layer away from zero
+        model.inter.decoder.block_synthesis.project.weight.normal_(std=0.1)
+    model.eval().update()
+    frames = make_clip(3, 64, 64)
+    encoder = Encoder(model, rate=1.0, intra_period=3)
+    encoded = [dec for _, dec, _ in encoder.iter_encode(frames, until="features")]
+    encoder.encode(frames, tmp_path / "clip.vnvc")
+    decoded = list(Decoder(model).decode(tmp_path / "clip.vnvc", until="features"))
+    assert all(torch.equal(enc.feature, dec.feature) for enc, dec in zip(encoded, decoded))
+    reloaded = tmp_path / "model.pth"
+    save_checkpoint(model, reloaded, {})
+    assert load_model(reloaded).config.contextual_block_path

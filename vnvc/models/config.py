@@ -22,6 +22,8 @@ class CodecConfig:
     y has `latent_channels` at 1/16; the motion latent has `motion_channels` at 1/16; hyper-latents sit at 1/64.
     `motion_mean_channels` > 0 gives the motion latent's hyperprior a linear path for its means
     (`HyperpriorLatentCoder`); 0, the default, is the architecture of checkpoints made before it existed.
+    `contextual_block_path` gives the contextual decoder a linear path from y to F̂t that starts at zero
+    (`BlockSynthesis`); off, the default, is the architecture of checkpoints made before it existed.
     """
 
     name: str = "small"
@@ -36,6 +38,7 @@ class CodecConfig:
     intra_latent_channels: int = 64
     recon_channels: int = 16
     enhancement: bool = False
+    contextual_block_path: bool = False
     num_rates: int = 4
     lambdas: tuple[float, ...] = (0.0018, 0.0035, 0.0067, 0.0130)
     pad_multiple: int = 64

@@ -122,8 +122,33 @@ class ContextualEncoder(nn.Module):
         return self.tail(h)
 
 
+class BlockSynthesis(nn.Module):
+    """A linear path from the dequantized latent (stride 16) to the decoded feature: each latent vector
+    synthesizes its 16x16 block through `hidden` channels. The output layer starts at zero, so a fresh path changes
+    nothing, yet from the first step it gets the gradient that makes the decoder read y.
+
+    Why: the contextual decoder's convolutional path learned to read y only slowly, if at all, within a CPU
+    session (docs/ARCHITECTURE.md). Its input, y times its quantization step, is small (0.03-0.1) beside the
+    contexts, and Adam moves a weight by about its learning rate a step whatever the input, so that path changes
+    the output slowly. This one reads the latent at about unit scale (times `gain`, the inverse of the rate
+    scales' initial step).
+    """
+
+    def __init__(self, latent_channels: int, feature_channels: int, hidden: int = 8, gain: float = 16.0):
+        super().__init__()
+        self.gain = gain
+        self.expand = conv1x1(latent_channels, hidden * 16 * 16)
+        self.project = conv1x1(hidden, feature_channels)
+        nn.init.zeros_(self.project.weight)
+        nn.init.zeros_(self.project.bias)
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        return self.project(F.pixel_shuffle(self.expand(latent * self.gain), 16))
+
+
 class ContextualDecoder(nn.Module):
-    """Decoded latent and the temporal contexts -> decoded feature F̂t (feature_channels at full resolution)."""
+    """Decoded latent and the temporal contexts -> decoded feature F̂t (feature_channels at full resolution), plus
+    the `BlockSynthesis` path where the config has it."""
 
     def __init__(self, config: CodecConfig):
         super().__init__()
@@ -133,12 +158,14 @@ class ContextualDecoder(nn.Module):
         self.merge3 = nn.Sequential(conv3x3(n + k, n), ResBlock(n), UpBlock(n, n))
         self.merge2 = nn.Sequential(conv3x3(n + k, n), ResBlock(n), UpBlock(n, n))
         self.merge1 = nn.Sequential(conv3x3(n + k, c), ResBlock(c), ResBlock(c))
+        self.block_synthesis = BlockSynthesis(m, c) if config.contextual_block_path else None
 
     def forward(self, y_hat: torch.Tensor, contexts: list[torch.Tensor]) -> torch.Tensor:
         c1, c2, c3 = contexts
         h = self.merge3(torch.cat([self.head(y_hat), c3], dim=1))
         h = self.merge2(torch.cat([h, c2], dim=1))
-        return self.merge1(torch.cat([h, c1], dim=1))
+        h = self.merge1(torch.cat([h, c1], dim=1))
+        return h if self.block_synthesis is None else h + self.block_synthesis(y_hat)
 
 
 class InterCodec(nn.Module):
