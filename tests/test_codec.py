@@ -25,7 +25,8 @@ def test_decoder_reproduces_encoder_exactly(tiny_model, tmp_path, size, make_cli
     encoded = [(rec, dec) for rec, dec, _ in encoder.iter_encode(frames, until="pixels")]
     path = tmp_path / "clip.vnvc"
     stats = encoder.encode(frames, path)
-    assert stats.frames == 4 and stats.frame_types == [FrameType.INTRA, FrameType.INTER, FrameType.INTER, FrameType.INTRA]
+    assert stats.frames == 4
+    assert stats.frame_types == [FrameType.INTRA, FrameType.INTER, FrameType.INTER, FrameType.INTRA]
     assert stats.stream_bytes == path.stat().st_size
 
     decoded = list(Decoder(tiny_model).decode(path, until="pixels"))
