@@ -18,7 +18,7 @@ Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` th
 Every stage but `inter_reconstruction` (always distortion only) weighs the rate by the stage's `rate_weight`
 (default 1). The I-frame codec is frozen in the inter stages: it only provides the first reference. A stage with
 `contextual_noise` feeds the contextual decoder y plus uniform noise instead of rounded y
-(`GaussianConditional.noisy_values`), which revives a contextual latent that rounds to zero everywhere. A stage
+(`GaussianConditional.noisy_values`), meant to revive a contextual latent that rounds to zero everywhere. A stage
 with `detach_contextual_rate` keeps the contextual rate's gradient away from the contextual encoder
 (`HyperpriorLatentCoder.rate_reaches_input`): the entropy model fits y while the encoder learns from the distortion
 alone, a warm-up in which the rate cannot drive y to zero before the decoder learns to use it.
