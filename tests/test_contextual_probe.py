@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
+from scripts.contextual_probe import probe
 from vnvc.zoo import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from contextual_probe import probe  # noqa: E402
 
 
 def test_a_fresh_contextual_decoder_reads_y():
