@@ -25,7 +25,7 @@ from ..entropy import StreamReader, StreamWriter
 from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv
 from .config import CodecConfig
 from .latent_coding import CodedLatent, HyperpriorLatentCoder, TransformCodec
-from .rate import RateScales
+from .rate import INITIAL_STEP, RateScales
 
 
 FLOW_UNIT = 8.0  # pixels per unit of the motion decoder's output, so that a fresh decoder's flows span pixels
@@ -130,20 +130,18 @@ class BlockSynthesis(nn.Module):
     Why: the contextual decoder's convolutional path learned to read y only slowly, if at all, within a CPU
     session (docs/ARCHITECTURE.md). Its input, y times its quantization step, is small (0.03-0.1) beside the
     contexts, and Adam moves a weight by about its learning rate a step whatever the input, so that path changes
-    the output slowly. This one reads the latent at about unit scale (times `gain`, the inverse of the rate
-    scales' initial step).
+    the output slowly. This one reads the latent at about unit scale: divided by the rate scales' initial step.
     """
 
-    def __init__(self, latent_channels: int, feature_channels: int, hidden: int = 8, gain: float = 16.0):
+    def __init__(self, latent_channels: int, feature_channels: int, hidden: int = 8):
         super().__init__()
-        self.gain = gain
         self.expand = conv1x1(latent_channels, hidden * 16 * 16)
         self.project = conv1x1(hidden, feature_channels)
         nn.init.zeros_(self.project.weight)
         nn.init.zeros_(self.project.bias)
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        return self.project(F.pixel_shuffle(self.expand(latent * self.gain), 16))
+        return self.project(F.pixel_shuffle(self.expand(latent / INITIAL_STEP), 16))
 
 
 class ContextualDecoder(nn.Module):

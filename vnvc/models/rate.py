@@ -14,6 +14,9 @@ def rate_interval(rate: float, num_rates: int) -> tuple[int, float]:
     return low, rate - low
 
 
+INITIAL_STEP = 1 / 16  # where every rate point's quantization steps start (see RateScales)
+
+
 class RateScales(nn.Module):
     """Quantization steps q[r] (num_rates x channels); rate 0 is the lowest rate (largest step).
 
@@ -26,7 +29,7 @@ class RateScales(nn.Module):
     codec of `small`); steps near 1/16 put such latents across several quantization bins from the first step.
     """
 
-    def __init__(self, num_rates: int, channels: int, initial_step: float = 1 / 16):
+    def __init__(self, num_rates: int, channels: int, initial_step: float = INITIAL_STEP):
         super().__init__()
         centre = (num_rates - 1) / 2
         init = torch.tensor([math.log(initial_step) - (r - centre) * 0.5 * math.log(2.0) for r in range(num_rates)])
