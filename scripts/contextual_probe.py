@@ -35,7 +35,7 @@ def probe(model: VideoCodec, clip: Path, rate: float) -> dict[str, float]:
     feature, likelihoods = inter(x1, reference, None, rate, latents=(motion_latent, y))
     flow = inter.motion(rate=rate, latent=motion_latent)[0]
     y_zeroed = inter.decoded_feature(torch.zeros_like(y), inter.context_mining(reference, flow), reference, flow)
-    pixels = x1.shape[-2] * x1.shape[-1]
+    pixels = target.shape[-2] * target.shape[-1]  # the frame's own size, as every bpp of the project
     bits = latent_bits(likelihoods)
 
     def decoded_psnr(f: torch.Tensor) -> float:
