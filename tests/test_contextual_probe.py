@@ -19,3 +19,10 @@ def test_a_fresh_contextual_decoder_reads_y():
     assert math.isfinite(measures["psnr"]) and math.isfinite(measures["psnr_y_zeroed"])
     assert measures["psnr"] != measures["psnr_y_zeroed"]
     assert measures["bpp_y"] > 0 and measures["bpp_z"] > 0 and measures["y_std_steps"] > 0
+
+
+def test_the_shipped_models_contextual_latent_codes_the_residual():
+    """Round 12's residual path keeps y alive: zeroing it costs the decoded P-frame PSNR, and y costs bits."""
+    measures = probe(load_model("small").eval(), ROOT / "samples" / "natural" / "clip0", rate=3)
+    assert measures["psnr"] > measures["psnr_y_zeroed"] + 0.5
+    assert measures["bpp_y"] > 0.005

@@ -12,6 +12,8 @@ model = dict(
     intra_latent_channels=64,
     recon_channels=16,
     enhancement=False,
+    # round 12 on: y also codes the pixel residual in 16x16 DCT patterns (vnvc.models.inter.ResidualBlockCoding)
+    contextual_residual_path=True,
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )

@@ -24,6 +24,8 @@ class CodecConfig:
     (`HyperpriorLatentCoder`); 0, the default, is the architecture of checkpoints made before it existed.
     `contextual_block_path` gives the contextual decoder a linear path from y to F̂t that starts at zero
     (`BlockSynthesis`); off, the default, is the architecture of checkpoints made before it existed.
+    `contextual_residual_path` adds to y a linear transform code of the encoder's pixel residual, which the decoder
+    lifts into F̂t through the I-frame adaptor (`ResidualBlockCoding`); off, the default, as above.
     """
 
     name: str = "small"
@@ -39,6 +41,7 @@ class CodecConfig:
     recon_channels: int = 16
     enhancement: bool = False
     contextual_block_path: bool = False
+    contextual_residual_path: bool = False
     num_rates: int = 4
     lambdas: tuple[float, ...] = (0.0018, 0.0035, 0.0067, 0.0130)
     pad_multiple: int = 64

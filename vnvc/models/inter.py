@@ -7,7 +7,9 @@ Frame t is coded against the decoded feature F̂(t-1) of the previous frame:
    top-down into three temporal contexts;
 3. contextual coding: the contexts condition the contextual encoder, the temporal prior of the entropy model and
    the contextual decoder, whose output, added to the reference feature warped by the flow, is the decoded
-   feature F̂t — the next reference and the input of the reconstruction and analysis networks.
+   feature F̂t — the next reference and the input of the reconstruction and analysis networks. With
+   `contextual_residual_path`, y also carries a block-DCT code of the encoder's pixel residual, whose decoded
+   blocks enter F̂t through the I-frame adaptor (`ResidualBlockCoding`).
 
 The warped-reference skip is ours, not DCVC-TCM's: F̂(t-1) and F̂t live in the same feature space, so with it a
 P-frame whose contextual latent codes nothing is a motion-compensated copy instead of whatever the untrained
@@ -16,6 +18,9 @@ below a plain copy of the reference after 600 steps (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +34,13 @@ from .rate import INITIAL_STEP, RateScales
 
 
 FLOW_UNIT = 8.0  # pixels per unit of the motion decoder's output, so that a fresh decoder's flows span pixels
+
+
+class EncoderHint(NamedTuple):
+    """What the encoder's search found for frame t (`VideoCodec.encoder_hint`); the decoder never sees it."""
+
+    flow: torch.Tensor  # block-matching flow against the reference's reconstruction (N, 2, H, W), in pixels
+    reference_pixels: torch.Tensor  # that reconstruction, clamped to [0, 1] (N, 3, H, W)
 
 
 class MotionCodec(TransformCodec):
@@ -144,6 +156,46 @@ class BlockSynthesis(nn.Module):
         return self.project(F.pixel_shuffle(self.expand(latent / INITIAL_STEP), 16))
 
 
+def block_dct_basis(channels: int, block: int = 16) -> torch.Tensor:
+    """`channels` orthonormal RGB block patterns (channels, 3, block, block): an orthonormal colour transform (luma,
+    two chroma axes) times the 2-D DCT, lowest frequencies first; each chroma axis gets a fifth of the channels."""
+    if channels > 3 * block * block:
+        raise ValueError(f"{channels} patterns asked of a {3 * block * block}-dimensional block")
+    k = torch.arange(block, dtype=torch.float64)
+    dct = torch.cos(math.pi * (k[None, :] + 0.5) * k[:, None] / block) * math.sqrt(2 / block)
+    dct[0] /= math.sqrt(2)
+    colours = torch.tensor([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=torch.float64)
+    colours = colours / colours.norm(dim=1, keepdim=True)
+    frequencies = sorted(((u + v, u, v) for u in range(block) for v in range(block)))
+    chroma = channels // 5
+    counts = (channels - 2 * chroma, chroma, chroma)
+    patterns = [colours[c][:, None, None] * torch.outer(dct[u], dct[v])
+                for c, count in enumerate(counts) for _, u, v in frequencies[:count]]
+    return torch.stack(patterns).float()
+
+
+class ResidualBlockCoding(nn.Module):
+    """A linear transform code of the encoder's pixel residual (frame t minus the reference's reconstruction warped
+    by the decoded flow), added to the contextual latent y; the decoder turns its part of ŷ back into pixel blocks,
+    which `InterCodec` lifts into F̂t through the I-frame adaptor's linear part.
+
+    Analysis and synthesis start as the orthonormal `block_dct_basis`, scaled so that a coefficient's
+    quantization step is `GAIN` times y's: with it, y carries the residual from the first step and the decoder
+    reads it, which five revivals of the convolutional paths alone could not reach (docs/ARCHITECTURE.md).
+    """
+
+    GAIN = 8.0  # round 11's y steps (0.04-0.11) times 8: coefficient steps of 0.3-0.9, where coding pays (ibid.)
+
+    def __init__(self, latent_channels: int):
+        super().__init__()
+        self.analysis = nn.Conv2d(3, latent_channels, 16, stride=16, bias=False)
+        self.synthesis = nn.ConvTranspose2d(latent_channels, 3, 16, stride=16, bias=False)
+        basis = block_dct_basis(latent_channels)
+        with torch.no_grad():
+            self.analysis.weight.copy_(basis / self.GAIN)
+            self.synthesis.weight.copy_(basis * self.GAIN)
+
+
 class ContextualDecoder(nn.Module):
     """Decoded latent and the temporal contexts -> decoded feature F̂t (feature_channels at full resolution), plus
     the `BlockSynthesis` path where the config has it."""
@@ -167,9 +219,13 @@ class ContextualDecoder(nn.Module):
 
 
 class InterCodec(nn.Module):
-    """Codes frame t given the reference feature F̂(t-1); outputs the decoded feature F̂t."""
+    """Codes frame t given the reference feature F̂(t-1); outputs the decoded feature F̂t.
 
-    def __init__(self, config: CodecConfig):
+    `lift` maps pixel blocks into the feature space (`IntraCodec.lift`); the residual path of a config with
+    `contextual_residual_path` needs it. It is a function, not a submodule: its weights belong to the I-frame codec.
+    """
+
+    def __init__(self, config: CodecConfig, lift: Callable[[torch.Tensor], torch.Tensor] | None = None):
         super().__init__()
         k, n, m = config.context_channels, 2 * config.context_channels, config.latent_channels
         self.motion = MotionCodec(config)
@@ -179,19 +235,23 @@ class InterCodec(nn.Module):
         self.temporal_prior = nn.Sequential(DownBlock(k, n), DownBlock(n, m))
         self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m)
         self.rate_scales = RateScales(config.num_rates, m)
+        self.residual = ResidualBlockCoding(m) if config.contextual_residual_path else None
+        if self.residual is not None and lift is None:
+            raise ValueError("the contextual residual path needs a lift from pixels to features")
+        self.lift = lift
 
     def forward(
-        self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor | None, rate: float | torch.Tensor,
+        self, x: torch.Tensor, ref: torch.Tensor, hint: EncoderHint | None, rate: float | torch.Tensor,
         latents: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Training / estimation: decoded feature and the likelihoods of the four latents. `hint` is the encoder's
-        motion search result (`VideoCodec.motion_hint`). `latents` (motion, contextual), rate-scaled as `analyse`
+        search result (`VideoCodec.encoder_hint`). `latents` (motion, contextual), rate-scaled as `analyse`
         gives them, replace the analysis transforms' output (x and hint are then unused)."""
-        motion_latent = latents[0] if latents is not None else self.motion.latent_of(x, ref, hint, rate=rate)
+        motion_latent = latents[0] if latents is not None else self.motion.latent_of(x, ref, hint.flow, rate=rate)
         flow, motion_likelihoods = self.motion(rate=rate, latent=motion_latent)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
-        y = latents[1] if latents is not None else self.encoder(x, contexts) / q
+        y = latents[1] if latents is not None else self.contextual_latent(x, contexts, hint, flow) / q
         y_hat, likelihoods = self.latent(y, self.temporal_prior(contexts[2]))
         feature = self.decoded_feature(y_hat * q, contexts, ref, flow)
         return feature, {
@@ -200,24 +260,35 @@ class InterCodec(nn.Module):
         }
 
     def analyse(
-        self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor, rate: float
+        self, x: torch.Tensor, ref: torch.Tensor, hint: EncoderHint, rate: float
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The encoder's rate-scaled latents for frame x (eval mode): the motion latent, and the contextual latent
         given the contexts of the motion as the decoder will decode it."""
-        motion_latent = self.motion.latent_of(x, ref, hint, rate=rate)
+        motion_latent = self.motion.latent_of(x, ref, hint.flow, rate=rate)
         flow = self.motion(rate=rate, latent=motion_latent)[0]
-        return motion_latent, self.encoder(x, self.context_mining(ref, flow)) / self.rate_scales(rate)
+        y = self.contextual_latent(x, self.context_mining(ref, flow), hint, flow)
+        return motion_latent, y / self.rate_scales(rate)
+
+    def contextual_latent(
+        self, x: torch.Tensor, contexts: list[torch.Tensor], hint: EncoderHint, flow: torch.Tensor
+    ) -> torch.Tensor:
+        """y before rate scaling: the contextual encoder's output, plus the residual path's code of x minus the
+        reference's reconstruction warped by the decoded flow."""
+        y = self.encoder(x, contexts)
+        if self.residual is not None:
+            y = y + self.residual.analysis(x - flow_warp(hint.reference_pixels, flow))
+        return y
 
     def compress(
-        self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor | None, rate: float, stream: StreamWriter,
+        self, x: torch.Tensor, ref: torch.Tensor, hint: EncoderHint | None, rate: float, stream: StreamWriter,
         latents: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[list[CodedLatent], torch.Tensor]:
         """Write the motion latent, then the contextual latent, into `stream`; `latents` as in `forward`."""
-        motion_latent = latents[0] if latents is not None else self.motion.latent_of(x, ref, hint, rate=rate)
+        motion_latent = latents[0] if latents is not None else self.motion.latent_of(x, ref, hint.flow, rate=rate)
         motion, flow = self.motion.compress(rate=rate, stream=stream, latent=motion_latent)
         contexts = self.context_mining(ref, flow)
         q = self.rate_scales(rate)
-        y = latents[1] if latents is not None else self.encoder(x, contexts) / q
+        y = latents[1] if latents is not None else self.contextual_latent(x, contexts, hint, flow) / q
         coded = self.latent.compress(y, stream, self.temporal_prior(contexts[2]))
         return [motion, coded], self.decoded_feature(coded.value * q, contexts, ref, flow)
 
@@ -233,5 +304,9 @@ class InterCodec(nn.Module):
     def decoded_feature(
         self, latent: torch.Tensor, contexts: list[torch.Tensor], ref: torch.Tensor, flow: torch.Tensor
     ) -> torch.Tensor:
-        """F̂t: the contextual decoder's output on top of the motion-compensated reference feature."""
-        return flow_warp(ref, flow) + self.decoder(latent, contexts)
+        """F̂t: the contextual decoder's output on top of the motion-compensated reference feature, plus the lifted
+        residual blocks where the residual path is on."""
+        feature = flow_warp(ref, flow) + self.decoder(latent, contexts)
+        if self.residual is not None:
+            feature = feature + self.lift(self.residual.synthesis(latent))
+        return feature

@@ -4,6 +4,7 @@ plus the adaptor that turns the decoded I-frame into the first reference feature
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..layers import DownBlock, ResBlock, UpBlock, conv3x3, subpel_conv
@@ -35,3 +36,8 @@ class IntraCodec(TransformCodec):
 
     def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
         return self.synthesis(latent)
+
+    def lift(self, pixels: torch.Tensor) -> torch.Tensor:
+        """The adaptor's linear part (no bias): maps a pixel difference to the feature difference it makes. Kept
+        out of the gradient: it trains with the I-frame codec only."""
+        return F.conv2d(pixels, self.adaptor.weight.detach(), padding=1)

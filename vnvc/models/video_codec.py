@@ -17,7 +17,7 @@ from ..bitstream import FrameType, latent_checksum
 from ..entropy import StreamReader, StreamWriter
 
 from .config import CodecConfig
-from .inter import InterCodec
+from .inter import EncoderHint, InterCodec
 from .intra import IntraCodec
 from .latent_coding import CodedLatent
 from .motion_estimation import estimate_flow
@@ -74,7 +74,7 @@ class VideoCodec(nn.Module):
         super().__init__()
         self.config = config
         self.intra = IntraCodec(config)
-        self.inter = InterCodec(config)
+        self.inter = InterCodec(config, lift=self.intra.lift)
         self.reconstruction = FrameReconstruction(config.feature_channels, config.recon_channels)
         self.enhancement = FeatureEnhancement(config.feature_channels) if config.enhancement else None
 
@@ -92,7 +92,7 @@ class VideoCodec(nn.Module):
         return FrameOutput(pixels, self.intra.adaptor(pixels), likelihoods)
 
     def forward_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor) -> FrameOutput:
-        feature, likelihoods = self.inter(x, reference, self.motion_hint(x, reference), rate)
+        feature, likelihoods = self.inter(x, reference, self.encoder_hint(x, reference), rate)
         return FrameOutput(self.reconstruction(feature), feature, likelihoods)
 
     # --- coding ---------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ class VideoCodec(nn.Module):
         """`latents`: the rate-scaled (motion, contextual) latents to code instead of the analysis transforms'
         (`inter_latents`, `vnvc.refinement`)."""
         stream = StreamWriter()
-        hint = self.motion_hint(x, reference) if latents is None else None
+        hint = self.encoder_hint(x, reference) if latents is None else None
         coded, feature = self.inter.compress(x, reference, hint, rate, stream, latents)
         return self._inter_frame(stream.finish(), coded, feature)
 
@@ -143,12 +143,17 @@ class VideoCodec(nn.Module):
 
     def inter_latents(self, x: torch.Tensor, reference: torch.Tensor, rate: float) -> tuple[torch.Tensor, torch.Tensor]:
         """The rate-scaled latents `encode_inter` would code for frame `x`."""
-        return self.inter.analyse(x, reference, self.motion_hint(x, reference), rate)
+        return self.inter.analyse(x, reference, self.encoder_hint(x, reference), rate)
 
     @torch.no_grad()
+    def encoder_hint(self, x: torch.Tensor, reference: torch.Tensor) -> EncoderHint:
+        """The encoder's search for frame `x`: the reconstruction of `reference` and block matching against it."""
+        pixels = self.reconstruction(reference).clamp(0, 1)
+        return EncoderHint(estimate_flow(x, pixels), pixels)
+
     def motion_hint(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-        """The encoder's motion search for frame `x`: block matching against the reconstruction of `reference`."""
-        return estimate_flow(x, self.reconstruction(reference).clamp(0, 1))
+        """The block-matching flow of `encoder_hint`."""
+        return self.encoder_hint(x, reference).flow
 
     # --- consumers of F̂t ----------------------------------------------------------------------------------
     def pixels(self, frame: CodedFrame) -> torch.Tensor:
