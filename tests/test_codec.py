@@ -13,7 +13,7 @@ import torch
 from vnvc.bitstream import HEADER_SIZE, BitstreamReader, FrameType, encode_stream
 from vnvc.codec import Decoder, Encoder
 from vnvc.errors import BitstreamError, InputError
-from vnvc.io import open_video
+from vnvc.io import frames_to_tensor, open_video
 from vnvc.layers import flow_warp
 from vnvc.models import VideoCodec
 from vnvc.models.inter import BlockSynthesis, InterCodec, ResidualBlockCoding, block_dct_basis
@@ -189,7 +189,7 @@ def test_the_residual_path_puts_the_pixel_residual_into_y_and_the_decoded_featur
     model = VideoCodec(config)
     model.load_state_dict(tiny_model.state_dict(), strict=False)
     model.eval()
-    x0, x1 = (torch.from_numpy(f).permute(2, 0, 1)[None].float() / 255 for f in make_clip(2, 64, 64))
+    x0, x1 = (frames_to_tensor(f) for f in make_clip(2, 64, 64))
     with torch.no_grad():
         reference = model.forward_intra(x0, 1.0).feature
         hint = model.encoder_hint(x1, reference)
