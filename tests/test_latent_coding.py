@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -25,7 +27,8 @@ def _coder_with_dead_scales(raw_scale: float) -> HyperpriorLatentCoder:
 def test_scales_are_the_floored_softplus(raw_scale):
     """What the coder sees is unchanged by where the floor is applied: max(softplus(raw), scale_min)."""
     coder = _coder_with_dead_scales(raw_scale).eval()
-    means, scales = coder._params(torch.zeros(1, 4, 2, 2), None)
+    means, raw_scales = coder._params(torch.zeros(1, 4, 2, 2), None)
+    scales = coder._scales(raw_scales)
     expected = max(torch.nn.functional.softplus(torch.tensor(raw_scale)).item(), coder.conditional.scale_min)
     assert torch.allclose(scales, torch.full_like(scales, expected))
     assert torch.equal(means, torch.zeros_like(means))
@@ -130,3 +133,65 @@ def test_without_rate_reaching_input_only_the_entropy_model_learns_the_rate():
     assert kept_rate.abs().sum() > 0 and cut_rate is None
     assert cut_entropy.abs().sum() > 0 and torch.allclose(kept_entropy, cut_entropy)
     assert torch.equal(cut_distortion, torch.ones_like(cut_distortion))
+
+
+def _coder_pair() -> tuple[HyperpriorLatentCoder, HyperpriorLatentCoder]:
+    """Two fitted coders with the same weights, one with a fresh checkerboard context. Their learned means are zero
+    and their scales one (softplus of 0.55), so y's means are the mean path's bilinear 4x4 block averages."""
+    torch.manual_seed(0)
+    plain = HyperpriorLatentCoder(6, 4, mean_channels=2)
+    with torch.no_grad():
+        plain.param_fusion[-1].weight.zero_()
+        plain.param_fusion[-1].bias.zero_()
+        plain.param_fusion[-1].bias[6:] = 0.55
+    plain = _fitted(plain)
+    checkerboard = HyperpriorLatentCoder(6, 4, mean_channels=2, checkerboard=True)
+    checkerboard.load_state_dict(plain.state_dict(), strict=False)
+    return plain, _fitted(checkerboard)
+
+
+def _smooth_field() -> torch.Tensor:
+    """Two channels of waves that vary within the mean path's 4x4 blocks, where its bilinear block averages cannot
+    follow them, yet smoothly from one position to the next; the other channels zero."""
+    phase = 2 * math.pi * torch.arange(16.0) / 8
+    y = torch.zeros(1, 6, 16, 16)
+    y[:, 0] = 5 * torch.sin(phase)[None, :]
+    y[:, 1] = 5 * torch.cos(phase)[:, None]
+    return y
+
+
+def test_checkerboard_decodes_what_it_encodes():
+    _, coder = _coder_pair()
+    y = _smooth_field() + 0.2 * torch.randn(1, 6, 16, 16)
+    coded, data = _compress(coder, y)
+    stream = StreamReader(data)
+    decoded = coder.decompress(stream, (16, 16))
+    stream.finish()
+    assert torch.equal(decoded.value, coded.value)
+    for sent, received in zip(coded.symbols, decoded.symbols):
+        assert torch.equal(sent, received)
+    _, likelihoods = coder(y)  # eval mode: the same two-pass parameters as the coder
+    estimate = float(sum(-torch.log2(lik).sum() for lik in likelihoods.values()))
+    assert abs(coded.estimated_bits - estimate) < 1e-3 * estimate
+    assert (coded.value - y).abs().max() <= 0.5 + 1e-5  # rounding around the second pass's means still
+
+
+def test_a_fresh_checkerboard_context_predicts_a_smooth_field_from_its_anchors():
+    """The same weights with and without the context: the second pass, predicted from its four decoded anchor
+    neighbours, makes the smooth field cheaper to code; the anchors cost what they did."""
+    plain, checkerboard = _coder_pair()
+    y = _smooth_field()
+    (without, _), (with_context, _) = _compress(plain, y), _compress(checkerboard, y)
+    y_bits = [float(-torch.log2(coder(y)[1]["y"]).sum().detach()) for coder in (plain, checkerboard)]
+    assert y_bits[1] < 0.8 * y_bits[0]
+    anchors = torch.zeros(16, 16, dtype=torch.bool)
+    anchors[0::2, 0::2] = anchors[1::2, 1::2] = True
+    assert torch.equal(with_context.symbols[1][..., anchors], without.symbols[1][..., anchors])
+
+
+def test_the_checkerboard_context_learns_from_the_rate():
+    _, coder = _coder_pair()
+    coder.train()
+    _, likelihoods = coder(_smooth_field())
+    (-torch.log2(likelihoods["y"]).sum()).backward()
+    assert coder.context.conv.weight.grad.abs().sum() > 0

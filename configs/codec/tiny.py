@@ -12,6 +12,7 @@ model = dict(
     intra_latent_channels=16,
     recon_channels=8,
     enhancement=True,
+    motion_checkerboard=True,  # as small from round 13, so that the tests code it everywhere
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )

@@ -26,6 +26,8 @@ class CodecConfig:
     (`BlockSynthesis`); off, the default, is the architecture of checkpoints made before it existed.
     `contextual_residual_path` adds to y a linear transform code of the encoder's pixel residual, which the decoder
     lifts into F̂t through the I-frame adaptor (`ResidualBlockCoding`); off, the default, as above.
+    `motion_checkerboard` codes the motion latent in two checkerboard passes, the second predicted from the first
+    (`CheckerboardContext`); off, the default, as above.
     """
 
     name: str = "small"
@@ -42,6 +44,7 @@ class CodecConfig:
     enhancement: bool = False
     contextual_block_path: bool = False
     contextual_residual_path: bool = False
+    motion_checkerboard: bool = False
     num_rates: int = 4
     lambdas: tuple[float, ...] = (0.0018, 0.0035, 0.0067, 0.0130)
     pad_multiple: int = 64

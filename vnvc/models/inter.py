@@ -75,7 +75,8 @@ class MotionCodec(TransformCodec):
             self.hint_to_latent.weight[self.FLOW_CHANNELS, :, 0, 0] = torch.eye(2)
             self.latent_to_flow.weight[:, self.FLOW_CHANNELS, 0, 0] = torch.eye(2)
         self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels,
-                                             mean_channels=config.motion_mean_channels)
+                                             mean_channels=config.motion_mean_channels,
+                                             checkerboard=config.motion_checkerboard)
         self.rate_scales = RateScales(config.num_rates, mc)
 
     def analyse(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor) -> torch.Tensor:
