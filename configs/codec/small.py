@@ -14,6 +14,8 @@ model = dict(
     enhancement=False,
     # round 12 on: y also codes the pixel residual in 16x16 DCT patterns (vnvc.models.inter.ResidualBlockCoding)
     contextual_residual_path=True,
+    # round 13 on: the motion latent is coded in two checkerboard passes (vnvc.models.latent_coding)
+    motion_checkerboard=True,
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )
