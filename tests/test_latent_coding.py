@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import math
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from vnvc.entropy import StreamReader, StreamWriter
+from vnvc.io import frames_to_tensor, open_video, pad_to_multiple
 from vnvc.models.latent_coding import CodedLatent, HyperpriorLatentCoder
+from vnvc.zoo import load_model
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _coder_with_dead_scales(raw_scale: float) -> HyperpriorLatentCoder:
@@ -195,3 +202,23 @@ def test_the_checkerboard_context_learns_from_the_rate():
     _, likelihoods = coder(_smooth_field())
     (-torch.log2(likelihoods["y"]).sum()).backward()
     assert coder.context.conv.weight.grad.abs().sum() > 0
+
+
+@torch.no_grad()
+def test_the_shipped_models_checkerboard_context_makes_motion_cheaper():
+    """Round 13: on the bundled natural clip's P-frames the shipped model's motion latent costs fewer bits with its
+    checkerboard context than under the hyperprior's parameters alone (the same coder with the context removed)."""
+    model = load_model("small").eval()
+    coder = model.inter.motion.latent
+    without_context = copy.deepcopy(coder)
+    without_context.context = None
+    frames = frames_to_tensor(np.stack(list(open_video(ROOT / "samples" / "natural" / "clip0", max_frames=4))))
+    padded = [pad_to_multiple(frames[t:t + 1])[0] for t in range(len(frames))]
+    reference = model.encode_intra(padded[0], 0).reference
+    bits = {"with": 0.0, "without": 0.0}
+    for x in padded[1:]:
+        motion_latent, _ = model.inter_latents(x, reference, 0)
+        for name, latent_coder in (("with", coder), ("without", without_context)):
+            bits[name] += float(-torch.log2(latent_coder(motion_latent)[1]["y"]).sum())
+        reference = model.encode_inter(x, reference, 0).reference
+    assert bits["with"] < 0.95 * bits["without"], bits
