@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import TYPE_CHECKING
 
 import torch
@@ -180,15 +181,11 @@ class HyperpriorLatentCoder(nn.Module):
         z_symbols = self.hyper_prior.compress(z, stream)
         z_hat = self.hyper_prior.dequantize(z_symbols)
         means, raw_scales = self._params(z_hat, prior)
-        if self.context is None:
+        y_symbols = torch.zeros_like(y, dtype=torch.int32)
+        for selected, means, raw_scales in self._passes(y_symbols, means, raw_scales):
             scales = self._scales(raw_scales)
-            y_symbols = self.conditional.compress(y, scales, means, stream=stream)
-        else:
-            y_symbols = torch.zeros_like(y, dtype=torch.int32)
-            for selected, means, raw_scales in self._passes(y_symbols, means, raw_scales):
-                scales = self._scales(raw_scales)
-                y_symbols[selected] = self.conditional.compress(
-                    y[selected], scales[selected], means[selected], stream=stream)
+            y_symbols[selected] = self.conditional.compress(
+                y[selected], scales[selected], means[selected], stream=stream)
         y_hat = self.conditional.dequantize(y_symbols, means)
         bits = _bits(self.hyper_prior(z)[1]) + _bits(self.conditional(y, scales, means)[1])
         return CodedLatent(y_hat, [z_symbols, y_symbols], bits)
@@ -200,22 +197,23 @@ class HyperpriorLatentCoder(nn.Module):
         z_symbols = self.hyper_prior.decompress(stream, (latent_size[0] // 4, latent_size[1] // 4))
         z_hat = self.hyper_prior.dequantize(z_symbols)
         means, raw_scales = self._params(z_hat, prior)
-        if self.context is None:
-            y_symbols = self.conditional.decompress(stream, self._scales(raw_scales), means)
-        else:
-            y_symbols = torch.zeros(means.shape, dtype=torch.int32, device=means.device)
-            for selected, means, raw_scales in self._passes(y_symbols, means, raw_scales):
-                y_symbols[selected] = self.conditional.decompress(
-                    stream, self._scales(raw_scales)[selected], means[selected])
+        y_symbols = torch.zeros(means.shape, dtype=torch.int32, device=means.device)
+        for selected, means, raw_scales in self._passes(y_symbols, means, raw_scales):
+            y_symbols[selected] = self.conditional.decompress(
+                stream, self._scales(raw_scales)[selected], means[selected])
         y_hat = self.conditional.dequantize(y_symbols, means)
         return CodedLatent(y_hat, [z_symbols, y_symbols])
 
     def _passes(
         self, symbols: torch.Tensor, means: torch.Tensor, raw_scales: torch.Tensor
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """The two checkerboard passes of coding: (positions, means, raw scales) of the anchors, then, once the
-        caller has filled the anchors' `symbols`, of the other half with the context's corrections. The means and
-        scales handed out last hold for every position."""
+    ) -> Iterator[tuple[torch.Tensor | EllipsisType, torch.Tensor, torch.Tensor]]:
+        """The passes of coding y, each (positions, means, raw scales). Without a context, one pass over every
+        position (`...`). With one, the two checkerboard passes: the anchors, then, once the caller has filled the
+        anchors' `symbols`, the other half with the context's corrections. The means and scales handed out last hold
+        for every position."""
+        if self.context is None:
+            yield ..., means, raw_scales
+            return
         anchors = anchor_mask(*means.shape[-2:], means.device)
         yield anchors.expand_as(means), means, raw_scales
         means, raw_scales = self._second_pass_params(symbols.to(means.dtype), means, raw_scales, anchors)
