@@ -98,12 +98,12 @@ def test_a_fresh_mean_path_predicts_block_means_and_codes_the_rest():
     assert with_path.symbols[0].shape[1] == 4 + 2  # the mean path's channels travel in z
 
 
-def test_mean_path_decodes_what_it_encodes():
-    coder = _fitted(HyperpriorLatentCoder(6, 4, mean_channels=2))
-    y = _camera_motion_latent()
+def _assert_decodes_what_it_encodes(coder: HyperpriorLatentCoder, y: torch.Tensor) -> CodedLatent:
+    """The decoder gets the encoder's symbols and values, the stream holds exactly z and y, and the encoder's
+    estimate is the (eval-mode) forward pass's."""
     coded, data = _compress(coder, y)
     stream = StreamReader(data)
-    decoded = coder.decompress(stream, (16, 16))
+    decoded = coder.decompress(stream, tuple(y.shape[-2:]))
     stream.finish()  # z and y fill the stream exactly
     assert torch.equal(decoded.value, coded.value)
     for sent, received in zip(coded.symbols, decoded.symbols):
@@ -111,6 +111,11 @@ def test_mean_path_decodes_what_it_encodes():
     _, likelihoods = coder(y)
     estimate = float(sum(-torch.log2(lik).sum() for lik in likelihoods.values()))
     assert abs(coded.estimated_bits - estimate) < 1e-3 * estimate
+    return coded
+
+
+def test_mean_path_decodes_what_it_encodes():
+    _assert_decodes_what_it_encodes(_fitted(HyperpriorLatentCoder(6, 4, mean_channels=2)), _camera_motion_latent())
 
 
 def test_mean_channels_must_fit_the_latent():
@@ -172,16 +177,7 @@ def test_checkerboard_decodes_what_it_encodes():
     _, coder = _coder_pair()
     torch.manual_seed(2)
     y = _smooth_field() + 0.2 * torch.randn(1, 6, 16, 16)
-    coded, data = _compress(coder, y)
-    stream = StreamReader(data)
-    decoded = coder.decompress(stream, (16, 16))
-    stream.finish()
-    assert torch.equal(decoded.value, coded.value)
-    for sent, received in zip(coded.symbols, decoded.symbols):
-        assert torch.equal(sent, received)
-    _, likelihoods = coder(y)  # eval mode: the same two-pass parameters as the coder
-    estimate = float(sum(-torch.log2(lik).sum() for lik in likelihoods.values()))
-    assert abs(coded.estimated_bits - estimate) < 1e-3 * estimate
+    coded = _assert_decodes_what_it_encodes(coder, y)  # the forward pass computes the same two-pass parameters
     assert (coded.value - y).abs().max() <= 0.5 + 1e-5  # rounding around the second pass's means still
 
 
