@@ -99,16 +99,21 @@ def test_fine_tuning_grows_a_submodule(tmp_path):
         Trainer(tuned_cfg, tmp_path / "strict")
 
 
-def test_motion_entropy_stage_fits_only_the_motion_entropy_model(tmp_path):
+@pytest.mark.parametrize("stage, coder, part", [
+    ("motion_entropy", "inter.motion.latent.", "mean_synthesis.weight"),
+    ("intra_entropy", "intra.latent.", "context.head.3.weight"),  # the learned context's last layer, started at 0
+    ("contextual_entropy", "inter.latent.", "context.head.3.weight"),
+])
+def test_entropy_stages_fit_only_their_latents_entropy_model(tmp_path, stage, coder, part):
     cfg = load_train_config(TINY)
-    cfg["stages"] = [dict(stage="motion_entropy", steps=3, lr=1e-2)]
+    cfg["stages"] = [dict(stage=stage, steps=3, lr=1e-2)]
     trainer = Trainer(cfg, tmp_path)
     before = {k: v.detach().clone() for k, v in trainer.model.named_parameters()}
     trainer.run()
     changed = {k for k, v in trainer.model.named_parameters()
                if not torch.equal(v, before[k]) and not k.endswith("quantiles")}  # saving refits every quantile
-    assert changed and all(k.startswith("inter.motion.latent.") for k in changed)
-    assert "inter.motion.latent.mean_synthesis.weight" in changed
+    assert changed and all(k.startswith(coder) for k in changed)
+    assert coder + part in changed
     assert trainer.history[-1]["bpp"] > 0
 
 
@@ -247,7 +252,8 @@ def test_bad_training_config(tmp_path):
 @pytest.mark.slow
 def test_two_process_gloo_run(tmp_path):
     cfg = tmp_path / "ddp.py"
-    cfg.write_text(TINY.read_text().replace("steps=4", "steps=2") + "\nstages = stages[:2]\n")
+    cfg.write_text(TINY.read_text().replace("steps=4", "steps=2")
+                   + "\nstages = [s for s in stages if s['stage'] in ('intra', 'inter_motion')]\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     result = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",

@@ -13,6 +13,8 @@ model = dict(
     recon_channels=8,
     enhancement=True,
     motion_checkerboard=True,  # as small from round 13, so that the tests code it everywhere
+    intra_checkerboard=True,  # as small from round 15
+    contextual_checkerboard=True,
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )

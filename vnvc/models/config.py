@@ -27,7 +27,9 @@ class CodecConfig:
     `contextual_residual_path` adds to y a linear transform code of the encoder's pixel residual, which the decoder
     lifts into F̂t through the I-frame adaptor (`ResidualBlockCoding`); off, the default, as above.
     `motion_checkerboard` codes the motion latent in two checkerboard passes, the second predicted from the first
-    (`CheckerboardContext`); off, the default, as above.
+    (`CheckerboardContext`); off, the default, as above. `intra_checkerboard` and `contextual_checkerboard` do the
+    same for the I-frame latent and the contextual latent y with a learned context (`LearnedCheckerboardContext`);
+    off, the default, as above.
     """
 
     name: str = "small"
@@ -45,6 +47,8 @@ class CodecConfig:
     contextual_block_path: bool = False
     contextual_residual_path: bool = False
     motion_checkerboard: bool = False
+    intra_checkerboard: bool = False
+    contextual_checkerboard: bool = False
     num_rates: int = 4
     lambdas: tuple[float, ...] = (0.0018, 0.0035, 0.0067, 0.0130)
     pad_multiple: int = 64

@@ -29,7 +29,8 @@ from torch import nn
 from ..entropy import StreamReader, StreamWriter
 from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv
 from .config import CodecConfig
-from .latent_coding import CodedLatent, HyperpriorLatentCoder, TransformCodec
+from .latent_coding import (CheckerboardContext, CodedLatent, HyperpriorLatentCoder, LearnedCheckerboardContext,
+                           TransformCodec)
 from .rate import INITIAL_STEP, RateScales
 
 
@@ -76,7 +77,7 @@ class MotionCodec(TransformCodec):
             self.latent_to_flow.weight[:, self.FLOW_CHANNELS, 0, 0] = torch.eye(2)
         self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels,
                                              mean_channels=config.motion_mean_channels,
-                                             checkerboard=config.motion_checkerboard)
+                                             context=CheckerboardContext(mc) if config.motion_checkerboard else None)
         self.rate_scales = RateScales(config.num_rates, mc)
 
     def analyse(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor) -> torch.Tensor:
@@ -234,7 +235,8 @@ class InterCodec(nn.Module):
         self.encoder = ContextualEncoder(config)
         self.decoder = ContextualDecoder(config)
         self.temporal_prior = nn.Sequential(DownBlock(k, n), DownBlock(n, m))
-        self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m)
+        context = LearnedCheckerboardContext(m) if config.contextual_checkerboard else None
+        self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m, context=context)
         self.rate_scales = RateScales(config.num_rates, m)
         self.residual = ResidualBlockCoding(m) if config.contextual_residual_path else None
         if self.residual is not None and lift is None:
@@ -261,14 +263,22 @@ class InterCodec(nn.Module):
         }
 
     def analyse(
-        self, x: torch.Tensor, ref: torch.Tensor, hint: EncoderHint, rate: float
+        self, x: torch.Tensor, ref: torch.Tensor, hint: EncoderHint, rate: float | torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The encoder's rate-scaled latents for frame x (eval mode): the motion latent, and the contextual latent
         given the contexts of the motion as the decoder will decode it."""
+        motion_latent, y, _ = self.latents_and_prior(x, ref, hint, rate)
+        return motion_latent, y
+
+    def latents_and_prior(
+        self, x: torch.Tensor, ref: torch.Tensor, hint: EncoderHint, rate: float | torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """`analyse`'s two latents and the temporal prior the contextual latent is coded with."""
         motion_latent = self.motion.latent_of(x, ref, hint.flow, rate=rate)
         flow = self.motion(rate=rate, latent=motion_latent)[0]
-        y = self.contextual_latent(x, self.context_mining(ref, flow), hint, flow)
-        return motion_latent, y / self.rate_scales(rate)
+        contexts = self.context_mining(ref, flow)
+        y = self.contextual_latent(x, contexts, hint, flow)
+        return motion_latent, y / self.rate_scales(rate), self.temporal_prior(contexts[2])
 
     def contextual_latent(
         self, x: torch.Tensor, contexts: list[torch.Tensor], hint: EncoderHint, flow: torch.Tensor

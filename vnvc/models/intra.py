@@ -1,5 +1,6 @@
-"""I-frame codec: a mean-scale hyperprior image codec without autoregressive context (as DCVC's IntraNoAR),
-plus the adaptor that turns the decoded I-frame into the first reference feature of the feature loop."""
+"""I-frame codec: a mean-scale hyperprior image codec without autoregressive context (as DCVC's IntraNoAR), its
+latent optionally coded in two checkerboard passes (`intra_checkerboard`), plus the adaptor that turns the decoded
+I-frame into the first reference feature of the feature loop."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from torch import nn
 
 from ..layers import DownBlock, ResBlock, UpBlock, conv3x3, subpel_conv
 from .config import CodecConfig
-from .latent_coding import HyperpriorLatentCoder, TransformCodec
+from .latent_coding import HyperpriorLatentCoder, LearnedCheckerboardContext, TransformCodec
 from .rate import RateScales
 
 
@@ -27,7 +28,8 @@ class IntraCodec(TransformCodec):
             ResBlock(m), UpBlock(m, n), ResBlock(n), UpBlock(n, n), ResBlock(n), UpBlock(n, n), ResBlock(n),
             subpel_conv(n, 3),
         )
-        self.latent = HyperpriorLatentCoder(m, config.hyper_channels)
+        context = LearnedCheckerboardContext(m) if config.intra_checkerboard else None
+        self.latent = HyperpriorLatentCoder(m, config.hyper_channels, context=context)
         self.rate_scales = RateScales(config.num_rates, m)
         self.adaptor = conv3x3(3, config.feature_channels)
 

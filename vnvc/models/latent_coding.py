@@ -20,9 +20,12 @@ means of about 0.2 with scales of about 9, 4.9 bits a symbol, and refitting the 
 left the means there (the hyper-latent stays in the collapsed state where it carries nothing). Started with the
 path, the same refit cut the motion rate by a third (docs/ARCHITECTURE.md).
 
-With `checkerboard`, y is coded in two passes (He et al., "Checkerboard Context Model", CVPR 2021): the anchors
+With a `context`, y is coded in two passes (He et al., "Checkerboard Context Model", CVPR 2021): the anchors
 (positions with an even row + column) with the parameters above, then the other half with means and scales
-corrected from the decoded anchors around them (`CheckerboardContext`).
+corrected from the decoded anchors around them. Two contexts exist: `CheckerboardContext`, linear and started as a
+neighbour-average predictor of the means (the motion latent), and `LearnedCheckerboardContext`, a small nonlinear
+net that also sees the anchors' magnitudes and the hyperprior's scales and starts as no correction at all (the
+I-frame latent and the contextual latent).
 """
 
 from __future__ import annotations
@@ -86,15 +89,50 @@ class CheckerboardContext(nn.Module):
             for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
                 self.conv.weight[range(channels), range(channels), dy, dx] = 0.25
 
-    def forward(self, anchor_residuals: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.conv(F.pad(anchor_residuals, (1, 1, 1, 1), mode="reflect")).chunk(2, dim=1)
+    def forward(self, anchor_residuals: torch.Tensor, raw_scales: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean shifts, raw-scale shifts) from the anchors' residuals (zero elsewhere); `raw_scales` unused."""
+        return self.conv(_reflect_pad(anchor_residuals)).chunk(2, dim=1)
+
+
+class LearnedCheckerboardContext(nn.Module):
+    """Corrections (means, raw scales) for the second checkerboard pass from a small nonlinear net.
+
+    Its inputs: the decoded anchors' residuals and their magnitudes through a 3x3 convolution (reflection padding,
+    as in `CheckerboardContext`), and the hyperprior's raw scales at the position through a 1x1 one. A scale follows
+    how large the neighbours' residuals came out against what the hyperprior expected, which a map linear in the
+    signed residuals cannot express. The last layer starts at zero: a fresh context changes nothing, and the
+    stream it codes costs what the hyperprior alone would.
+    """
+
+    def __init__(self, channels: int, hidden_channels: int = 48):
+        super().__init__()
+        self.neighbours = nn.Conv2d(2 * channels, hidden_channels, 3)
+        self.own_scale = conv1x1(channels, hidden_channels)
+        self.head = nn.Sequential(
+            nn.LeakyReLU(0.1), conv1x1(hidden_channels, hidden_channels), nn.LeakyReLU(0.1),
+            conv1x1(hidden_channels, 2 * channels),
+        )
+        with torch.no_grad():
+            self.head[-1].weight.zero_()
+            self.head[-1].bias.zero_()
+
+    def forward(self, anchor_residuals: torch.Tensor, raw_scales: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean shifts, raw-scale shifts) from the anchors' residuals (zero elsewhere) and every raw scale."""
+        neighbours = torch.cat([anchor_residuals, anchor_residuals.abs()], dim=1)
+        hidden = self.neighbours(_reflect_pad(neighbours)) + self.own_scale(raw_scales)
+        return self.head(hidden).chunk(2, dim=1)
+
+
+def _reflect_pad(x: torch.Tensor) -> torch.Tensor:
+    """One position of reflection on every side: keeps the checkerboard's parity at the edges."""
+    return F.pad(x, (1, 1, 1, 1), mode="reflect")
 
 
 class HyperpriorLatentCoder(nn.Module):
     """Hyper-analysis, hyper-synthesis, entropy models and parameter fusion for one latent y."""
 
     def __init__(self, latent_channels: int, hyper_channels: int, prior_channels: int = 0, mean_channels: int = 0,
-                 checkerboard: bool = False):
+                 context: CheckerboardContext | LearnedCheckerboardContext | None = None):
         super().__init__()
         m, h = latent_channels, hyper_channels
         if not 0 <= mean_channels <= m:
@@ -119,7 +157,7 @@ class HyperpriorLatentCoder(nn.Module):
                     conv.bias.zero_()
                 self.mean_analysis.weight[:, :mean_channels, 0, 0] = torch.eye(mean_channels)
                 self.mean_synthesis.weight[:mean_channels, :, 0, 0] = torch.eye(mean_channels)
-        self.context = CheckerboardContext(m) if checkerboard else None
+        self.context = context
         self.hyper_prior = FactorizedPrior(h + mean_channels)
         self.conditional = GaussianConditional()
         # Training: False keeps the rate's gradient away from y (the entropy model fits a detached y, and only the
@@ -152,7 +190,7 @@ class HyperpriorLatentCoder(nn.Module):
         self, residuals: torch.Tensor, means: torch.Tensor, raw_scales: torch.Tensor, anchors: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Means and raw scales with the second checkerboard pass corrected from the anchors' `residuals`."""
-        mean_shift, scale_shift = self.context(residuals * anchors)
+        mean_shift, scale_shift = self.context(residuals * anchors, raw_scales)
         return (torch.where(anchors, means, means + mean_shift),
                 torch.where(anchors, raw_scales, raw_scales + scale_shift))
 

@@ -9,6 +9,8 @@ Wrapping the stage (not the codec) in DistributedDataParallel keeps `forward` th
 - `motion_entropy`: only the motion latent's entropy model (hyperprior, parameter fusion, mean path), fitted to
   the latents of the frozen motion encoder by their rate alone (bits per pixel). Cheap (no gradient through the
   networks), so it can take the many steps a grown or refitted entropy model needs before the full stages.
+- `intra_entropy`, `contextual_entropy`: the same for the entropy model of the I-frame latent or of the
+  contextual latent y (e.g. a grown checkerboard context; y's temporal prior stays as it is).
 - `inter_reconstruction`: contextual coding and reconstruction, distortion only (motion frozen).
 - `inter_contextual`: the same with the contextual rate.
 - `inter_all`: every inter network, full RD loss, one P-frame.
@@ -34,8 +36,8 @@ from ..models import FrameOutput, VideoCodec
 from ..models.video_codec import likelihood_bits
 from .losses import rd_loss
 
-STAGES = ("intra", "inter_motion", "motion_entropy", "inter_reconstruction", "inter_contextual", "inter_all",
-          "cascade", "joint")
+STAGES = ("intra", "intra_entropy", "inter_motion", "motion_entropy", "contextual_entropy", "inter_reconstruction",
+          "inter_contextual", "inter_all", "cascade", "joint")
 
 
 def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
@@ -46,6 +48,10 @@ def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
         return list(model.inter.motion.parameters()) + list(model.reconstruction.parameters())
     if stage == "motion_entropy":
         return list(model.inter.motion.latent.parameters())
+    if stage == "intra_entropy":
+        return list(model.intra.latent.parameters())
+    if stage == "contextual_entropy":
+        return list(model.inter.latent.parameters())
     if stage in ("inter_reconstruction", "inter_contextual"):
         motion = set(model.inter.motion.parameters())
         inter = [p for p in model.inter.parameters() if p not in motion]
@@ -95,12 +101,23 @@ class StageLoss(nn.Module):
         lambdas = self.lambdas[rates]
         if self.stage == "intra":
             return rd_loss(self.model.forward_intra(clip[:, 0], rates), clip[:, 0], lambdas, self.rate_weight)
+        if self.stage == "intra_entropy":
+            intra = self.model.intra
+            with torch.no_grad():
+                latent = intra.latent_of(clip[:, 0], rate=rates)
+            return self._entropy_loss(intra.latent, latent, clip.shape[-2] * clip.shape[-1])
         with torch.no_grad():
             reference = self.model.forward_intra(clip[:, 0], rates).feature
         if self.stage == "inter_motion":
             return self._motion_loss(clip[:, 1], reference, rates, lambdas, targets)
         if self.stage == "motion_entropy":
             return self._motion_entropy_loss(clip[:, 1], reference, rates)
+        if self.stage == "contextual_entropy":
+            x = clip[:, 1]
+            with torch.no_grad():
+                _, y, prior = self.model.inter.latents_and_prior(x, reference, self.model.encoder_hint(x, reference),
+                                                                 rates)
+            return self._entropy_loss(self.model.inter.latent, y, x.shape[-2] * x.shape[-1], prior)
         frames = clip.shape[1] if self.stage in ("cascade", "joint") else 2
         totals: dict[str, torch.Tensor] = {}
         for t in range(1, frames):
@@ -118,8 +135,13 @@ class StageLoss(nn.Module):
         motion = self.model.inter.motion
         with torch.no_grad():
             latent = motion.latent_of(x, reference, self.model.motion_hint(x, reference), rate=rates)
-        _, likelihoods = motion.latent(latent)
-        bpp = (likelihood_bits(likelihoods) / (x.shape[-2] * x.shape[-1])).mean()
+        return self._entropy_loss(motion.latent, latent, x.shape[-2] * x.shape[-1])
+
+    def _entropy_loss(self, coder: nn.Module, latent: torch.Tensor, pixels: int, prior: torch.Tensor | None = None
+                      ) -> dict[str, torch.Tensor]:
+        """The rate of a fixed latent under its entropy model, in bits per pixel (the entropy stages' loss)."""
+        _, likelihoods = coder(latent, prior)
+        bpp = (likelihood_bits(likelihoods) / pixels).mean()
         return {"loss": self.rate_weight * bpp, "bpp": bpp.detach()}
 
     def _motion_loss(self, x, reference, rates, lambdas, flows) -> dict[str, torch.Tensor]:
