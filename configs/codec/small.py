@@ -16,6 +16,9 @@ model = dict(
     contextual_residual_path=True,
     # round 13 on: the motion latent is coded in two checkerboard passes (vnvc.models.latent_coding)
     motion_checkerboard=True,
+    # round 15 on: the I-frame latent and y too, with a learned context (vnvc.models.latent_coding)
+    intra_checkerboard=True,
+    contextual_checkerboard=True,
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )
