@@ -203,7 +203,6 @@ def test_the_checkerboard_context_learns_from_the_rate():
     assert coder.context.conv.weight.grad.abs().sum() > 0
 
 
-
 def _patchy_field() -> torch.Tensor:
     """Noise whose spread changes from region to region (about 0.2 to 6 quantization steps) and around each
     position's neighbours much less: what a context that sees its neighbours' magnitudes can predict."""
@@ -250,6 +249,7 @@ def test_the_learned_context_learns_scales_from_its_neighbours_magnitudes():
     assert bits_after < 0.9 * bits_before, (bits_before, bits_after)
     coded = _assert_decodes_what_it_encodes(learned, y)
     assert (coded.value - y).abs().max() <= 0.5 + 1e-5
+
 
 # the most bits each shipped context may leave, against the hyperprior alone, on the bundled clip's first four
 # frames summed over the rate points (round 15 measured motion 0.73, I-frame 0.89, contextual 0.95; the contextual
