@@ -101,6 +101,7 @@ def test_fine_tuning_grows_a_submodule(tmp_path):
 
 @pytest.mark.parametrize("stage, coder, part", [
     ("motion_entropy", "inter.motion.latent.", "mean_synthesis.weight"),
+    ("motion_entropy", "inter.motion.latent.", "context.learned.head.3.weight"),  # on the linear context
     ("intra_entropy", "intra.latent.", "context.head.3.weight"),  # the learned context's last layer, started at 0
     ("contextual_entropy", "inter.latent.", "context.head.3.weight"),
 ])
@@ -115,6 +116,21 @@ def test_entropy_stages_fit_only_their_latents_entropy_model(tmp_path, stage, co
     assert changed and all(k.startswith(coder) for k in changed)
     assert coder + part in changed
     assert trainer.history[-1]["bpp"] > 0
+
+
+def test_relative_rate_minimizes_the_mean_log_of_each_clips_bits():
+    """With relative_rate an entropy stage's loss is the mean over the batch of log2 of each clip's bpp, what each
+    clip alone would give; the other stages refuse the option. (In eval mode: rounding, not training's noise.)"""
+    model = load_model("config:tiny").eval()
+    clip = torch.rand(2, 2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    rates = torch.tensor([0, 3])
+    relative = StageLoss(model, "motion_entropy", relative_rate=True)
+    alone = [float(StageLoss(model, "motion_entropy")(clip[i:i + 1], rates[i:i + 1])["bpp"]) for i in range(2)]
+    losses = relative(clip, rates)
+    assert float(losses["loss"]) == pytest.approx(sum(math.log2(b) for b in alone) / 2, rel=1e-5)
+    assert float(losses["bpp"]) == pytest.approx(sum(alone) / 2, rel=1e-5)
+    with pytest.raises(ValueError, match="relative_rate"):
+        StageLoss(model, "inter_all", relative_rate=True)
 
 
 def test_losses_log_each_latents_share_of_the_rate():
@@ -246,6 +262,10 @@ def test_bad_training_config(tmp_path):
     bad.write_text("codec = 'tiny'\ndata = dict(height=64, width=64)\nstages = [dict(stage='intra', steps=3)]\n"
                    "precision = 'fp8'\n")
     with pytest.raises(ConfigError, match="precision"):
+        load_train_config(bad)
+    bad.write_text("codec = 'tiny'\ndata = dict(height=64, width=64)\n"
+                   "stages = [dict(stage='cascade', steps=3, relative_rate=True)]\n")
+    with pytest.raises(ConfigError, match="stage 0 .cascade. sets relative_rate"):
         load_train_config(bad)
 
 

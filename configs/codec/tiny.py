@@ -13,6 +13,7 @@ model = dict(
     recon_channels=8,
     enhancement=True,
     motion_checkerboard=True,  # as small from round 13, so that the tests code it everywhere
+    motion_learned_context=True,  # as small from round 16
     intra_checkerboard=True,  # as small from round 15
     contextual_checkerboard=True,
     num_rates=4,

@@ -27,9 +27,10 @@ class CodecConfig:
     `contextual_residual_path` adds to y a linear transform code of the encoder's pixel residual, which the decoder
     lifts into F̂t through the I-frame adaptor (`ResidualBlockCoding`); off, the default, as above.
     `motion_checkerboard` codes the motion latent in two checkerboard passes, the second predicted from the first
-    (`CheckerboardContext`); off, the default, as above. `intra_checkerboard` and `contextual_checkerboard` do the
-    same for the I-frame latent and the contextual latent y with a learned context (`LearnedCheckerboardContext`);
-    off, the default, as above.
+    (`CheckerboardContext`); off, the default, as above. `motion_learned_context` adds a learned part to that
+    context (needs `motion_checkerboard`). `intra_checkerboard` and `contextual_checkerboard` do the same for the
+    I-frame latent and the contextual latent y with a learned context (`LearnedCheckerboardContext`); off, the
+    default, as above.
     """
 
     name: str = "small"
@@ -47,6 +48,7 @@ class CodecConfig:
     contextual_block_path: bool = False
     contextual_residual_path: bool = False
     motion_checkerboard: bool = False
+    motion_learned_context: bool = False
     intra_checkerboard: bool = False
     contextual_checkerboard: bool = False
     num_rates: int = 4
@@ -66,6 +68,8 @@ class CodecConfig:
             )
         if self.num_rates < 1:
             raise ConfigError(f"codec config {self.name!r}: num_rates must be at least 1")
+        if self.motion_learned_context and not self.motion_checkerboard:
+            raise ConfigError(f"codec config {self.name!r}: motion_learned_context needs motion_checkerboard")
 
     def lambda_at(self, rate: float) -> float:
         """The training λ of a rate point; a fractional rate interpolates log λ, as `RateScales` does log q."""

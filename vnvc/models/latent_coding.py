@@ -23,9 +23,9 @@ path, the same refit cut the motion rate by a third (docs/ARCHITECTURE.md).
 With a `context`, y is coded in two passes (He et al., "Checkerboard Context Model", CVPR 2021): the anchors
 (positions with an even row + column) with the parameters above, then the other half with means and scales
 corrected from the decoded anchors around them. Two contexts exist: `CheckerboardContext`, linear and started as a
-neighbour-average predictor of the means (the motion latent), and `LearnedCheckerboardContext`, a small nonlinear
-net that also sees the anchors' magnitudes and the hyperprior's scales and starts as no correction at all (the
-I-frame latent and the contextual latent).
+neighbour-average predictor of the means (the motion latent; optionally with a learned part on top), and
+`LearnedCheckerboardContext`, a small nonlinear net that also sees the anchors' magnitudes and the hyperprior's
+scales and starts as no correction at all (the I-frame latent and the contextual latent).
 """
 
 from __future__ import annotations
@@ -69,31 +69,6 @@ def anchor_mask(height: int, width: int, device: torch.device | None = None) -> 
     return ((rows + columns) % 2 == 0)[None, None]
 
 
-class CheckerboardContext(nn.Module):
-    """Corrections (means, raw scales) for the second checkerboard pass from the decoded anchors' residuals
-    (symbols: ŷ minus the hyperprior's means), zero at the other positions, through a 3x3 convolution.
-
-    The padding is a reflection, which keeps the checkerboard's parity: every second-pass position, the frame's
-    edges included, sees four anchors. A fresh context adds to each position's mean the average residual of its
-    four anchor neighbours (what a smooth field such as camera motion predicts, like a classic codec's motion
-    vector predictor) and leaves the scales as they are; training learns the rest. Grown into round 12's motion
-    latent untrained, it saved 15-16 % of the motion's bits on the held-out clips (docs/ARCHITECTURE.md).
-    """
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.conv = nn.Conv2d(channels, 2 * channels, 3)
-        with torch.no_grad():
-            self.conv.weight.zero_()
-            self.conv.bias.zero_()
-            for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
-                self.conv.weight[range(channels), range(channels), dy, dx] = 0.25
-
-    def forward(self, anchor_residuals: torch.Tensor, raw_scales: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean shifts, raw-scale shifts) from the anchors' residuals (zero elsewhere); `raw_scales` unused."""
-        return self.conv(_reflect_pad(anchor_residuals)).chunk(2, dim=1)
-
-
 class LearnedCheckerboardContext(nn.Module):
     """Corrections (means, raw scales) for the second checkerboard pass from a small nonlinear net.
 
@@ -121,6 +96,41 @@ class LearnedCheckerboardContext(nn.Module):
         neighbours = torch.cat([anchor_residuals, anchor_residuals.abs()], dim=1)
         hidden = self.neighbours(_reflect_pad(neighbours)) + self.own_scale(raw_scales)
         return self.head(hidden).chunk(2, dim=1)
+
+
+class CheckerboardContext(nn.Module):
+    """Corrections (means, raw scales) for the second checkerboard pass from the decoded anchors' residuals
+    (symbols: ŷ minus the hyperprior's means), zero at the other positions, through a 3x3 convolution.
+
+    The padding is a reflection, which keeps the checkerboard's parity: every second-pass position, the frame's
+    edges included, sees four anchors. A fresh context adds to each position's mean the average residual of its
+    four anchor neighbours (what a smooth field such as camera motion predicts, like a classic codec's motion
+    vector predictor) and leaves the scales as they are; training learns the rest. Grown into round 12's motion
+    latent untrained, it saved 15-16 % of the motion's bits on the held-out clips (docs/ARCHITECTURE.md).
+
+    With `learned`, a `LearnedCheckerboardContext` adds its corrections to the linear ones: the linear map predicts
+    the means, the net what a linear map of signed residuals cannot, such as larger scales where the neighbours
+    came out far from their predictions (a motion boundary). It starts as no correction.
+    """
+
+    def __init__(self, channels: int, learned: bool = False):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, 2 * channels, 3)
+        with torch.no_grad():
+            self.conv.weight.zero_()
+            self.conv.bias.zero_()
+            for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
+                self.conv.weight[range(channels), range(channels), dy, dx] = 0.25
+        self.learned = LearnedCheckerboardContext(channels) if learned else None
+
+    def forward(self, anchor_residuals: torch.Tensor, raw_scales: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean shifts, raw-scale shifts) from the anchors' residuals (zero elsewhere); `raw_scales` only reach
+        the learned part."""
+        mean_shift, scale_shift = self.conv(_reflect_pad(anchor_residuals)).chunk(2, dim=1)
+        if self.learned is not None:
+            learned_mean_shift, learned_scale_shift = self.learned(anchor_residuals, raw_scales)
+            mean_shift, scale_shift = mean_shift + learned_mean_shift, scale_shift + learned_scale_shift
+        return mean_shift, scale_shift
 
 
 def _reflect_pad(x: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,8 @@ A training config (mmengine python file) names the codec architecture, the data,
     stages = [dict(stage="intra", steps=2000, lr=1e-4), dict(stage="cascade", steps=500, lr=1e-5, frames=4)]
     # a stage may also set batch_size, frames, rate_weight (0: distortion only), contextual_noise (the contextual
     # decoder sees y plus noise, not rounded y: revives a dead latent), detach_contextual_rate (the contextual
-    # rate trains its entropy model only, not the encoder) and, for inter_motion, flow_weight (the clips' exact
+    # rate trains its entropy model only, not the encoder), for the entropy stages relative_rate (minimize the
+    # mean log of each clip's bits, not the mean bits) and, for inter_motion, flow_weight (the clips' exact
     # camera flow supervises the decoded flow)
     # joint human-machine fine-tuning: labelled clips from a generated dataset, a trained frozen detector
     #   dict(stage="joint", steps=200, lr=2e-5, frames=3, task=dict(data="out/synth", split="train",
@@ -45,7 +46,7 @@ from ..errors import ConfigError, TrainingError
 from ..models import VideoCodec, load_codec_config
 from ..zoo import model_from_checkpoint, read_checkpoint, save_checkpoint
 from . import distributed
-from .stages import STAGES, StageLoss, trainable_parameters
+from .stages import ENTROPY_STAGES, STAGES, StageLoss, trainable_parameters
 
 _CLIP_POOL = 1 << 30  # the natural-clip generator is indexed, not enumerated
 PRECISIONS = ("fp32", "bf16")
@@ -77,6 +78,9 @@ def load_train_config(path: str | Path) -> dict[str, Any]:
         missing = [k for k in ("data", "config", "head") if k not in stage.get("task", {})]
         if stage["stage"] == "joint" and missing:
             raise ConfigError(f"training config {path}: joint stage {i} needs `task` with {missing}")
+        if stage.get("relative_rate") and stage["stage"] not in ENTROPY_STAGES:
+            raise ConfigError(f"training config {path}: stage {i} ({stage['stage']}) sets relative_rate, an option "
+                              f"of the entropy stages {ENTROPY_STAGES} only")
     return cfg
 
 
@@ -237,7 +241,7 @@ class Trainer:
             weight = float(stage["task"].get("weight", 1.0))
         loss = StageLoss(self.model, stage["stage"], task, weight, float(stage.get("rate_weight", 1.0)),
                          float(stage.get("flow_weight", 0.0)), bool(stage.get("contextual_noise", False)),
-                         bool(stage.get("detach_contextual_rate", False)))
+                         bool(stage.get("detach_contextual_rate", False)), bool(stage.get("relative_rate", False)))
         loss = loss.to(self.ctx.device)
         if self.ctx.enabled:
             loss = DistributedDataParallel(loss, find_unused_parameters=True)

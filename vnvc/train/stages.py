@@ -24,6 +24,9 @@ Every stage but `inter_reconstruction` (always distortion only) weighs the rate 
 with `detach_contextual_rate` keeps the contextual rate's gradient away from the contextual encoder
 (`HyperpriorLatentCoder.rate_reaches_input`): the entropy model fits y while the encoder learns from the distortion
 alone, a warm-up in which the rate cannot drive y to zero before the decoder learns to use it.
+An entropy stage with `relative_rate` minimizes the mean log of each clip's bits instead of the mean bits: every
+clip and rate point weighs by its relative saving, the measure BD-rate takes, where the plain mean lets the high
+rate points, which cost the most bits, lead.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .losses import rd_loss
 
 STAGES = ("intra", "intra_entropy", "inter_motion", "motion_entropy", "contextual_entropy", "inter_reconstruction",
           "inter_contextual", "inter_all", "cascade", "joint")
+ENTROPY_STAGES = ("intra_entropy", "motion_entropy", "contextual_entropy")
 
 
 def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
@@ -71,10 +75,12 @@ class StageLoss(nn.Module):
 
     def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0,
                  rate_weight: float = 1.0, flow_weight: float = 0.0, contextual_noise: bool = False,
-                 detach_contextual_rate: bool = False):
+                 detach_contextual_rate: bool = False, relative_rate: bool = False):
         super().__init__()
         if stage not in STAGES:
             raise ValueError(f"unknown training stage {stage!r}; stages are {STAGES}")
+        if relative_rate and stage not in ENTROPY_STAGES:
+            raise ValueError(f"relative_rate is an option of the entropy stages {ENTROPY_STAGES}, not of {stage!r}")
         if (stage == "joint") != (task is not None):
             raise ValueError("the joint stage, and only it, takes a task loss")
         self.model = model
@@ -85,6 +91,7 @@ class StageLoss(nn.Module):
         self.flow_weight = flow_weight
         self.contextual_noise = contextual_noise
         self.detach_contextual_rate = detach_contextual_rate
+        self.relative_rate = relative_rate
         self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
 
     def forward(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | torch.Tensor | None = None
@@ -139,10 +146,12 @@ class StageLoss(nn.Module):
 
     def _entropy_loss(self, coder: nn.Module, latent: torch.Tensor, pixels: int, prior: torch.Tensor | None = None
                       ) -> dict[str, torch.Tensor]:
-        """The rate of a fixed latent under its entropy model, in bits per pixel (the entropy stages' loss)."""
+        """The rate of a fixed latent under its entropy model, in bits per pixel (the entropy stages' loss), or
+        with `relative_rate` the mean of its log2 per clip."""
         _, likelihoods = coder(latent, prior)
-        bpp = (likelihood_bits(likelihoods) / pixels).mean()
-        return {"loss": self.rate_weight * bpp, "bpp": bpp.detach()}
+        bpp = likelihood_bits(likelihoods) / pixels
+        rate = torch.log2(bpp).mean() if self.relative_rate else bpp.mean()
+        return {"loss": self.rate_weight * rate, "bpp": bpp.mean().detach()}
 
     def _motion_loss(self, x, reference, rates, lambdas, flows) -> dict[str, torch.Tensor]:
         motion = self.model.inter.motion
