@@ -16,6 +16,8 @@ model = dict(
     contextual_residual_path=True,
     # round 13 on: the motion latent is coded in two checkerboard passes (vnvc.models.latent_coding)
     motion_checkerboard=True,
+    # round 16 on: with a learned part on that linear context
+    motion_learned_context=True,
     # round 15 on: the I-frame latent and y too, with a learned context (vnvc.models.latent_coding)
     intra_checkerboard=True,
     contextual_checkerboard=True,
