@@ -14,7 +14,8 @@ what it does to the P-frames that copy from it too.
     python -m vnvc.train.step_calibration --checkpoint runs/in.pth --out runs/out.pth --groups flow intra
 
 Groups (`STEP_GROUPS`): `flow`, the motion latent's flow channels (`MotionCodec.FLOW_CHANNELS`, which carried every
-bit a P-frame spent until round 12); `intra`, every channel of the I-frame latent; `contextual`, every channel of the
+bit a P-frame spent until round 12); `motion`, every channel of the motion latent (the flow channels and the
+learned ones beside them); `intra`, every channel of the I-frame latent; `contextual`, every channel of the
 contextual latent y (round 12's residual path codes the P-frame's residual there). Several groups are calibrated
 one after another, each on the model the previous ones left.
 """
@@ -74,6 +75,7 @@ def gain_over_curve(point: RDPoint, curve: Sequence[RDPoint]) -> float:
 
 STEP_GROUPS: dict[str, Callable[[VideoCodec], tuple[RateScales, slice]]] = {
     "flow": lambda model: (model.inter.motion.rate_scales, MotionCodec.FLOW_CHANNELS),
+    "motion": lambda model: (model.inter.motion.rate_scales, slice(None)),
     "intra": lambda model: (model.intra.rate_scales, slice(None)),
     "contextual": lambda model: (model.inter.rate_scales, slice(None)),
 }
