@@ -99,6 +99,38 @@ def test_fine_tuning_grows_a_submodule(tmp_path):
         Trainer(tuned_cfg, tmp_path / "strict")
 
 
+def test_intra_feature_trains_the_adaptor_refinement_from_zero(tmp_path):
+    """A fresh refinement leaves the I-frame's feature the linear adaptor's; a stage with intra_feature trains it
+    beside the inter networks, one without leaves it (and the rest of the I-frame codec) alone."""
+    cfg = load_train_config(TINY)
+    trainer = Trainer(cfg, tmp_path / "a")
+    intra = trainer.model.intra
+    pixels = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(intra.feature(pixels), intra.adaptor(pixels))
+    for intra_feature in (True, False):
+        cfg["stages"] = [dict(stage="cascade", steps=2, lr=1e-3, frames=3, intra_feature=intra_feature)]
+        trainer = Trainer(cfg, tmp_path / str(intra_feature))
+        before = {k: v.detach().clone() for k, v in trainer.model.named_parameters()}
+        trainer.run()
+        changed = {k for k, v in trainer.model.named_parameters()
+                   if not torch.equal(v, before[k]) and not k.endswith("quantiles")}  # saving refits every quantile
+        refinement = {k for k in changed if k.startswith("intra.")}
+        assert changed - refinement
+        assert refinement == ({k for k in before if k.startswith("intra.adaptor_refinement.")} if intra_feature
+                              else set())
+    cfg["stages"] = [dict(stage="inter_motion", steps=1, intra_feature=True)]
+    config = tmp_path / "bad.py"
+    config.write_text(f"codec = 'tiny'\ndata = dict(height=64, width=64)\nstages = {cfg['stages']!r}\n")
+    with pytest.raises(ConfigError, match="inter_motion.*intra_feature"):
+        load_train_config(config)
+    codec = tmp_path / "tiny_without_refinement.py"
+    tiny = (ROOT / "configs" / "codec" / "tiny.py").read_text()
+    codec.write_text(tiny.replace("adaptor_refinement=True", "adaptor_refinement=False"))
+    cfg.update(codec=str(codec), stages=[dict(stage="cascade", steps=1, intra_feature=True)])
+    with pytest.raises(ConfigError, match="no adaptor_refinement"):
+        Trainer(cfg, tmp_path / "b")
+
+
 @pytest.mark.parametrize("stage, coder, part", [
     ("motion_entropy", "inter.motion.latent.", "mean_synthesis.weight"),
     ("motion_entropy", "inter.motion.latent.", "context.learned.head.3.weight"),  # on the linear context

@@ -16,6 +16,7 @@ model = dict(
     motion_learned_context=True,  # as small from round 16
     intra_checkerboard=True,  # as small from round 15
     contextual_checkerboard=True,
+    adaptor_refinement=True,  # as small from round 19
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )

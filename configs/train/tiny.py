@@ -12,7 +12,7 @@ stages = [
     dict(stage="inter_reconstruction", steps=2, lr=1e-3),
     dict(stage="inter_contextual", steps=2, lr=1e-3),
     dict(stage="inter_all", steps=2, lr=1e-3),
-    dict(stage="cascade", steps=2, lr=1e-4, frames=3),
+    dict(stage="cascade", steps=2, lr=1e-4, frames=3, intra_feature=True),
 ]
 log_interval = 1
 checkpoint_interval = 1000

@@ -30,7 +30,8 @@ class CodecConfig:
     (`CheckerboardContext`); off, the default, as above. `motion_learned_context` adds a learned part to that
     context (needs `motion_checkerboard`). `intra_checkerboard` and `contextual_checkerboard` do the same for the
     I-frame latent and the contextual latent y with a learned context (`LearnedCheckerboardContext`); off, the
-    default, as above.
+    default, as above. `adaptor_refinement` adds a small nonlinear net, starting at zero, to the I-frame adaptor
+    (`AdaptorRefinement`); off, the default, as above.
     """
 
     name: str = "small"
@@ -51,6 +52,7 @@ class CodecConfig:
     motion_learned_context: bool = False
     intra_checkerboard: bool = False
     contextual_checkerboard: bool = False
+    adaptor_refinement: bool = False
     num_rates: int = 4
     lambdas: tuple[float, ...] = (0.0018, 0.0035, 0.0067, 0.0130)
     pad_multiple: int = 64

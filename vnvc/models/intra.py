@@ -1,6 +1,6 @@
 """I-frame codec: a mean-scale hyperprior image codec without autoregressive context (as DCVC's IntraNoAR), its
 latent optionally coded in two checkerboard passes (`intra_checkerboard`), plus the adaptor that turns the decoded
-I-frame into the first reference feature of the feature loop."""
+I-frame into the first reference feature of the feature loop (optionally refined by `AdaptorRefinement`)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class IntraCodec(TransformCodec):
         self.latent = HyperpriorLatentCoder(m, config.hyper_channels, context=context)
         self.rate_scales = RateScales(config.num_rates, m)
         self.adaptor = conv3x3(3, config.feature_channels)
+        self.adaptor_refinement = AdaptorRefinement(config.feature_channels) if config.adaptor_refinement else None
 
     def analyse(self, x: torch.Tensor) -> torch.Tensor:
         return self.analysis(x)
@@ -39,7 +40,37 @@ class IntraCodec(TransformCodec):
     def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
         return self.synthesis(latent)
 
+    def feature(self, pixels: torch.Tensor) -> torch.Tensor:
+        """F̂ of a decoded I-frame: the first reference of the feature loop and what the task heads see."""
+        feature = self.adaptor(pixels)
+        if self.adaptor_refinement is not None:
+            feature = feature + self.adaptor_refinement(pixels)
+        return feature
+
     def lift(self, pixels: torch.Tensor) -> torch.Tensor:
         """The adaptor's linear part (no bias): maps a pixel difference to the feature difference it makes. Kept
         out of the gradient: it trains with the I-frame codec only."""
         return F.conv2d(pixels, self.adaptor.weight.detach(), padding=1)
+
+
+class AdaptorRefinement(nn.Module):
+    """A small nonlinear correction added to the adaptor's linear feature of a decoded I-frame.
+
+    The P-frames' decoded features need not be linear in their pixels; after training over several P-frames in a
+    row, the inter networks spent on the first P-frame what the linear adaptor's feature lacked of theirs. The last
+    layer starts at zero (a fresh refinement changes nothing) and it costs no bits; the residual path's `lift`
+    keeps using the linear part alone.
+    """
+
+    def __init__(self, feature_channels: int, hidden_channels: int = 32):
+        super().__init__()
+        self.layers = nn.Sequential(
+            conv3x3(3, hidden_channels), nn.LeakyReLU(0.1), conv3x3(hidden_channels, hidden_channels),
+            nn.LeakyReLU(0.1), conv3x3(hidden_channels, feature_channels),
+        )
+        with torch.no_grad():
+            self.layers[-1].weight.zero_()
+            self.layers[-1].bias.zero_()
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.layers(pixels)

@@ -89,7 +89,7 @@ class VideoCodec(nn.Module):
     # --- training -------------------------------------------------------------------------------------------
     def forward_intra(self, x: torch.Tensor, rate: float | torch.Tensor) -> FrameOutput:
         pixels, likelihoods = self.intra(x, rate=rate)
-        return FrameOutput(pixels, self.intra.adaptor(pixels), likelihoods)
+        return FrameOutput(pixels, self.intra.feature(pixels), likelihoods)
 
     def forward_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor) -> FrameOutput:
         feature, likelihoods = self.inter(x, reference, self.encoder_hint(x, reference), rate)
@@ -111,7 +111,7 @@ class VideoCodec(nn.Module):
 
     def _intra_frame(self, payload: bytes, coded: CodedLatent, pixels: torch.Tensor) -> CodedFrame:
         return CodedFrame(
-            FrameType.INTRA, payload, _checksum([coded]), self.intra.adaptor(pixels), pixels,
+            FrameType.INTRA, payload, _checksum([coded]), self.intra.feature(pixels), pixels,
             coded.estimated_bits, {"y+z": coded.estimated_bits},
         )
 

@@ -17,8 +17,9 @@ A training config (mmengine python file) names the codec architecture, the data,
     # a stage may also set batch_size, frames, rate_weight (0: distortion only), contextual_noise (the contextual
     # decoder sees y plus noise, not rounded y: revives a dead latent), detach_contextual_rate (the contextual
     # rate trains its entropy model only, not the encoder), for the entropy stages relative_rate (minimize the
-    # mean log of each clip's bits, not the mean bits) and, for inter_motion, flow_weight (the clips' exact
-    # camera flow supervises the decoded flow)
+    # mean log of each clip's bits, not the mean bits), for inter_all, cascade and joint intra_feature (train the
+    # I-frame adaptor's refinement too) and, for inter_motion, flow_weight (the clips' exact camera flow
+    # supervises the decoded flow)
     # joint human-machine fine-tuning: labelled clips from a generated dataset, a trained frozen detector
     #   dict(stage="joint", steps=200, lr=2e-5, frames=3, task=dict(data="out/synth", split="train",
     #        config="configs/tasks/small/detection_feature.py", head="checkpoints/heads/detection_feature.pth",
@@ -46,7 +47,7 @@ from ..errors import ConfigError, TrainingError
 from ..models import VideoCodec, load_codec_config
 from ..zoo import model_from_checkpoint, read_checkpoint, save_checkpoint
 from . import distributed
-from .stages import ENTROPY_STAGES, STAGES, StageLoss, trainable_parameters
+from .stages import ENTROPY_STAGES, INTRA_FEATURE_STAGES, STAGES, StageLoss, trainable_parameters
 
 _CLIP_POOL = 1 << 30  # the natural-clip generator is indexed, not enumerated
 PRECISIONS = ("fp32", "bf16")
@@ -81,6 +82,9 @@ def load_train_config(path: str | Path) -> dict[str, Any]:
         if stage.get("relative_rate") and stage["stage"] not in ENTROPY_STAGES:
             raise ConfigError(f"training config {path}: stage {i} ({stage['stage']}) sets relative_rate, an option "
                               f"of the entropy stages {ENTROPY_STAGES} only")
+        if stage.get("intra_feature") and stage["stage"] not in INTRA_FEATURE_STAGES:
+            raise ConfigError(f"training config {path}: stage {i} ({stage['stage']}) sets intra_feature, an option "
+                              f"of the stages {INTRA_FEATURE_STAGES} only")
     return cfg
 
 
@@ -100,6 +104,9 @@ class Trainer:
             raise ConfigError("reinitialize and grow need init_from (a fresh model is initialized anyway)")
         else:
             self.model = self._fresh_model()
+        if self.model.intra.adaptor_refinement is None and any(s.get("intra_feature") for s in cfg["stages"]):
+            raise ConfigError("a stage sets intra_feature, which trains the I-frame adaptor's refinement, but codec "
+                              f"{cfg['codec']!r} has no adaptor_refinement")
         self.model.to(self.ctx.device)
         self.frames = max(int(s.get("frames", 2)) for s in cfg["stages"])
         self.dataset = NaturalClipDataset(_CLIP_POOL, self.frames, int(data["height"]), int(data["width"]), self.seed,
@@ -188,7 +195,7 @@ class Trainer:
     def optimizer_for(self, index: int) -> torch.optim.Optimizer:
         if index != self._optimizer_stage:
             stage = self.cfg["stages"][index]
-            params = trainable_parameters(self.model, stage["stage"])
+            params = trainable_parameters(self.model, stage["stage"], bool(stage.get("intra_feature", False)))
             lr = float(stage.get("lr", 1e-4))
             quantiles = [p for p in params if id(p) in self._quantile_ids]
             densities = [p for p in params if id(p) in self._prior_ids and id(p) not in self._quantile_ids]
@@ -241,7 +248,8 @@ class Trainer:
             weight = float(stage["task"].get("weight", 1.0))
         loss = StageLoss(self.model, stage["stage"], task, weight, float(stage.get("rate_weight", 1.0)),
                          float(stage.get("flow_weight", 0.0)), bool(stage.get("contextual_noise", False)),
-                         bool(stage.get("detach_contextual_rate", False)), bool(stage.get("relative_rate", False)))
+                         bool(stage.get("detach_contextual_rate", False)), bool(stage.get("relative_rate", False)),
+                         bool(stage.get("intra_feature", False)))
         loss = loss.to(self.ctx.device)
         if self.ctx.enabled:
             loss = DistributedDataParallel(loss, find_unused_parameters=True)

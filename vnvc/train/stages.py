@@ -24,6 +24,8 @@ Every stage but `inter_reconstruction` (always distortion only) weighs the rate 
 with `detach_contextual_rate` keeps the contextual rate's gradient away from the contextual encoder
 (`HyperpriorLatentCoder.rate_reaches_input`): the entropy model fits y while the encoder learns from the distortion
 alone, a warm-up in which the rate cannot drive y to zero before the decoder learns to use it.
+A stage of `INTRA_FEATURE_STAGES` with `intra_feature` also trains the I-frame adaptor's refinement
+(`AdaptorRefinement`, codec option `adaptor_refinement`): the first reference the P-frames see, which costs no bits.
 An entropy stage with `relative_rate` minimizes the mean log of each clip's bits instead of the mean bits: every
 clip and rate point weighs by its relative saving, the measure BD-rate takes, where the plain mean lets the high
 rate points, which cost the most bits, lead.
@@ -42,10 +44,14 @@ from .losses import rd_loss
 STAGES = ("intra", "intra_entropy", "inter_motion", "motion_entropy", "contextual_entropy", "inter_reconstruction",
           "inter_contextual", "inter_all", "cascade", "joint")
 ENTROPY_STAGES = ("intra_entropy", "motion_entropy", "contextual_entropy")
+INTRA_FEATURE_STAGES = ("inter_all", "cascade", "joint")
 
 
-def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
-    """The parameters a stage updates."""
+def trainable_parameters(model: VideoCodec, stage: str, intra_feature: bool = False) -> list[nn.Parameter]:
+    """The parameters a stage updates; with `intra_feature` (see `StageLoss`) the adaptor's refinement too."""
+    if intra_feature:
+        _check_intra_feature(model, stage)
+        return trainable_parameters(model, stage) + list(model.intra.adaptor_refinement.parameters())
     if stage == "intra":
         return list(model.intra.parameters())
     if stage == "inter_motion":
@@ -64,6 +70,13 @@ def trainable_parameters(model: VideoCodec, stage: str) -> list[nn.Parameter]:
     return list(model.inter.parameters()) + list(model.reconstruction.parameters()) + enhancement
 
 
+def _check_intra_feature(model: VideoCodec, stage: str) -> None:
+    if stage not in INTRA_FEATURE_STAGES:
+        raise ValueError(f"intra_feature is an option of the stages {INTRA_FEATURE_STAGES}, not of {stage!r}")
+    if model.intra.adaptor_refinement is None:
+        raise ValueError("intra_feature trains the I-frame adaptor's refinement: the codec needs adaptor_refinement")
+
+
 class StageLoss(nn.Module):
     """forward(clip (N, T, 3, H, W), rates (N,), targets) -> dict of losses for one stage.
 
@@ -75,12 +88,14 @@ class StageLoss(nn.Module):
 
     def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0,
                  rate_weight: float = 1.0, flow_weight: float = 0.0, contextual_noise: bool = False,
-                 detach_contextual_rate: bool = False, relative_rate: bool = False):
+                 detach_contextual_rate: bool = False, relative_rate: bool = False, intra_feature: bool = False):
         super().__init__()
         if stage not in STAGES:
             raise ValueError(f"unknown training stage {stage!r}; stages are {STAGES}")
         if relative_rate and stage not in ENTROPY_STAGES:
             raise ValueError(f"relative_rate is an option of the entropy stages {ENTROPY_STAGES}, not of {stage!r}")
+        if intra_feature:
+            _check_intra_feature(model, stage)
         if (stage == "joint") != (task is not None):
             raise ValueError("the joint stage, and only it, takes a task loss")
         self.model = model
@@ -92,6 +107,7 @@ class StageLoss(nn.Module):
         self.contextual_noise = contextual_noise
         self.detach_contextual_rate = detach_contextual_rate
         self.relative_rate = relative_rate
+        self.intra_feature = intra_feature
         self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
 
     def forward(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | torch.Tensor | None = None
@@ -114,7 +130,8 @@ class StageLoss(nn.Module):
                 latent = intra.latent_of(clip[:, 0], rate=rates)
             return self._entropy_loss(intra.latent, latent, clip.shape[-2] * clip.shape[-1])
         with torch.no_grad():
-            reference = self.model.forward_intra(clip[:, 0], rates).feature
+            first = self.model.forward_intra(clip[:, 0], rates)
+        reference = self.model.intra.feature(first.pixels) if self.intra_feature else first.feature
         if self.stage == "inter_motion":
             return self._motion_loss(clip[:, 1], reference, rates, lambdas, targets)
         if self.stage == "motion_entropy":
