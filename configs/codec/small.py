@@ -21,6 +21,8 @@ model = dict(
     # round 15 on: the I-frame latent and y too, with a learned context (vnvc.models.latent_coding)
     intra_checkerboard=True,
     contextual_checkerboard=True,
+    # round 19 on: the I-frame adaptor's nonlinear refinement (vnvc.models.intra.AdaptorRefinement)
+    adaptor_refinement=True,
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )
