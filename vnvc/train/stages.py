@@ -130,8 +130,9 @@ class StageLoss(nn.Module):
                 latent = intra.latent_of(clip[:, 0], rate=rates)
             return self._entropy_loss(intra.latent, latent, clip.shape[-2] * clip.shape[-1])
         with torch.no_grad():
-            first = self.model.forward_intra(clip[:, 0], rates)
-        reference = self.model.intra.feature(first.pixels) if self.intra_feature else first.feature
+            pixels, _ = self.model.intra(clip[:, 0], rate=rates)
+        with torch.set_grad_enabled(self.intra_feature and torch.is_grad_enabled()):
+            reference = self.model.intra.feature(pixels)
         if self.stage == "inter_motion":
             return self._motion_loss(clip[:, 1], reference, rates, lambdas, targets)
         if self.stage == "motion_entropy":
