@@ -17,6 +17,8 @@ model = dict(
     intra_checkerboard=True,  # as small from round 15
     contextual_checkerboard=True,
     adaptor_refinement=True,  # as small from round 19
+    intra_channel_groups=4,  # as small from round 22
+    contextual_channel_groups=2,  # not in small: tested here so that it keeps working
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )

@@ -31,7 +31,9 @@ class CodecConfig:
     context (needs `motion_checkerboard`). `intra_checkerboard` and `contextual_checkerboard` do the same for the
     I-frame latent and the contextual latent y with a learned context (`LearnedCheckerboardContext`); off, the
     default, as above. `adaptor_refinement` adds a small nonlinear net, starting at zero, to the I-frame adaptor
-    (`AdaptorRefinement`); off, the default, as above.
+    (`AdaptorRefinement`); off, the default, as above. `intra_channel_groups` > 1 codes the I-frame latent's
+    channels in that many groups, each predicted from the ones before (`ChannelContext`), and
+    `contextual_channel_groups` y's; 1, the default, as above.
     """
 
     name: str = "small"
@@ -53,6 +55,8 @@ class CodecConfig:
     intra_checkerboard: bool = False
     contextual_checkerboard: bool = False
     adaptor_refinement: bool = False
+    intra_channel_groups: int = 1
+    contextual_channel_groups: int = 1
     num_rates: int = 4
     lambdas: tuple[float, ...] = (0.0018, 0.0035, 0.0067, 0.0130)
     pad_multiple: int = 64
@@ -70,6 +74,11 @@ class CodecConfig:
             )
         if self.num_rates < 1:
             raise ConfigError(f"codec config {self.name!r}: num_rates must be at least 1")
+        for groups, channels in (("intra_channel_groups", "intra_latent_channels"),
+                                 ("contextual_channel_groups", "latent_channels")):
+            if getattr(self, channels) % getattr(self, groups):
+                raise ConfigError(f"codec config {self.name!r}: {groups} ({getattr(self, groups)}) must divide "
+                                  f"{channels} ({getattr(self, channels)})")
         if self.motion_learned_context and not self.motion_checkerboard:
             raise ConfigError(f"codec config {self.name!r}: motion_learned_context needs motion_checkerboard")
 

@@ -29,8 +29,8 @@ from torch import nn
 from ..entropy import StreamReader, StreamWriter
 from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv
 from .config import CodecConfig
-from .latent_coding import (CheckerboardContext, CodedLatent, HyperpriorLatentCoder, LearnedCheckerboardContext,
-                           TransformCodec)
+from .latent_coding import (ChannelContext, CheckerboardContext, CodedLatent, HyperpriorLatentCoder,
+                            LearnedCheckerboardContext, TransformCodec)
 from .rate import INITIAL_STEP, RateScales
 
 
@@ -236,7 +236,10 @@ class InterCodec(nn.Module):
         self.decoder = ContextualDecoder(config)
         self.temporal_prior = nn.Sequential(DownBlock(k, n), DownBlock(n, m))
         context = LearnedCheckerboardContext(m) if config.contextual_checkerboard else None
-        self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m, context=context)
+        groups = config.contextual_channel_groups
+        channel_context = ChannelContext(m, groups) if groups > 1 else None
+        self.latent = HyperpriorLatentCoder(m, config.hyper_channels, prior_channels=m, context=context,
+                                            channel_context=channel_context)
         self.rate_scales = RateScales(config.num_rates, m)
         self.residual = ResidualBlockCoding(m) if config.contextual_residual_path else None
         if self.residual is not None and lift is None:

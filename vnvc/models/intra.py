@@ -10,7 +10,7 @@ from torch import nn
 
 from ..layers import DownBlock, ResBlock, UpBlock, conv3x3, subpel_conv
 from .config import CodecConfig
-from .latent_coding import HyperpriorLatentCoder, LearnedCheckerboardContext, TransformCodec
+from .latent_coding import ChannelContext, HyperpriorLatentCoder, LearnedCheckerboardContext, TransformCodec
 from .rate import RateScales
 
 
@@ -29,7 +29,8 @@ class IntraCodec(TransformCodec):
             subpel_conv(n, 3),
         )
         context = LearnedCheckerboardContext(m) if config.intra_checkerboard else None
-        self.latent = HyperpriorLatentCoder(m, config.hyper_channels, context=context)
+        channel_context = ChannelContext(m, config.intra_channel_groups) if config.intra_channel_groups > 1 else None
+        self.latent = HyperpriorLatentCoder(m, config.hyper_channels, context=context, channel_context=channel_context)
         self.rate_scales = RateScales(config.num_rates, m)
         self.adaptor = conv3x3(3, config.feature_channels)
         self.adaptor_refinement = AdaptorRefinement(config.feature_channels) if config.adaptor_refinement else None

@@ -26,14 +26,16 @@ corrected from the decoded anchors around them. Two contexts exist: `Checkerboar
 neighbour-average predictor of the means (the motion latent; optionally with a learned part on top), and
 `LearnedCheckerboardContext`, a small nonlinear net that also sees the anchors' magnitudes and the hyperprior's
 scales and starts as no correction at all (the I-frame latent and the contextual latent).
+
+With a `channel_context` (`ChannelContext`), y's channels are also split into groups coded one after the other in
+each pass, a group's means and scales corrected from the earlier groups at the same positions.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import EllipsisType
 from typing import TYPE_CHECKING
 
 import torch
@@ -56,6 +58,16 @@ class CodedLatent:
     value: torch.Tensor
     symbols: list[torch.Tensor]
     estimated_bits: float = 0.0
+
+
+@dataclass
+class Pass:
+    """One coding pass of y: the positions it codes (bool, shaped like y) and the means and raw (pre-softplus)
+    scales they are coded with (valid at those positions)."""
+
+    selected: torch.Tensor
+    means: torch.Tensor
+    raw_scales: torch.Tensor
 
 
 def _bits(likelihoods: torch.Tensor) -> float:
@@ -133,6 +145,44 @@ class CheckerboardContext(nn.Module):
         return mean_shift, scale_shift
 
 
+class ChannelContext(nn.Module):
+    """Corrections (means, raw scales) for a group of y's channels from the groups coded before it, at the same
+    position (Minnen and Singh, "Channel-wise autoregressive entropy models", ICIP 2020; with a checkerboard as in
+    He et al., ELIC, CVPR 2022).
+
+    The channels are split into `groups` equal groups, coded one after the other in every pass. Group g's net (1x1
+    convolutions: one position's channels) sees the earlier groups' residuals against the hyperprior's means and
+    their magnitudes, and the hyperprior's raw scales of its own channels. Its last layer starts at zero: a fresh
+    context changes nothing, and the stream it codes costs what the coder without it would.
+    """
+
+    def __init__(self, channels: int, groups: int, hidden_channels: int = 32):
+        super().__init__()
+        if groups < 2 or channels % groups:
+            raise ValueError(f"channel groups must be at least 2 and divide the {channels} channels, got {groups}")
+        size = channels // groups
+        self.groups = [slice(g * size, (g + 1) * size) for g in range(groups)]
+        self.nets = nn.ModuleList()
+        for g in range(1, groups):
+            net = nn.Sequential(
+                conv1x1(2 * g * size + size, hidden_channels), nn.LeakyReLU(0.1),
+                conv1x1(hidden_channels, hidden_channels), nn.LeakyReLU(0.1), conv1x1(hidden_channels, 2 * size),
+            )
+            with torch.no_grad():
+                net[-1].weight.zero_()
+                net[-1].bias.zero_()
+            self.nets.append(net)
+
+    def forward(
+        self, group_index: int, residuals: torch.Tensor, raw_scales: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean shifts, raw-scale shifts) of group `group_index` (≥ 1) from the residuals of the groups before it
+        (valid at the positions being coded) and the hyperprior's raw scales."""
+        earlier = residuals[:, :self.groups[group_index].start]
+        inputs = torch.cat([earlier, earlier.abs(), raw_scales[:, self.groups[group_index]]], dim=1)
+        return self.nets[group_index - 1](inputs).chunk(2, dim=1)
+
+
 def _reflect_pad(x: torch.Tensor) -> torch.Tensor:
     """One position of reflection on every side: keeps the checkerboard's parity at the edges."""
     return F.pad(x, (1, 1, 1, 1), mode="reflect")
@@ -142,7 +192,8 @@ class HyperpriorLatentCoder(nn.Module):
     """Hyper-analysis, hyper-synthesis, entropy models and parameter fusion for one latent y."""
 
     def __init__(self, latent_channels: int, hyper_channels: int, prior_channels: int = 0, mean_channels: int = 0,
-                 context: CheckerboardContext | LearnedCheckerboardContext | None = None):
+                 context: CheckerboardContext | LearnedCheckerboardContext | None = None,
+                 channel_context: ChannelContext | None = None):
         super().__init__()
         m, h = latent_channels, hyper_channels
         if not 0 <= mean_channels <= m:
@@ -168,6 +219,7 @@ class HyperpriorLatentCoder(nn.Module):
                 self.mean_analysis.weight[:, :mean_channels, 0, 0] = torch.eye(mean_channels)
                 self.mean_synthesis.weight[:mean_channels, :, 0, 0] = torch.eye(mean_channels)
         self.context = context
+        self.channel_context = channel_context
         self.hyper_prior = FactorizedPrior(h + mean_channels)
         self.conditional = GaussianConditional()
         # Training: False keeps the rate's gradient away from y (the entropy model fits a detached y, and only the
@@ -196,13 +248,55 @@ class HyperpriorLatentCoder(nn.Module):
     def _scales(self, raw_scales: torch.Tensor) -> torch.Tensor:
         return F.softplus(lower_bound(raw_scales, self._raw_scale_floor))
 
-    def _second_pass_params(
-        self, residuals: torch.Tensor, means: torch.Tensor, raw_scales: torch.Tensor, anchors: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Means and raw scales with the second checkerboard pass corrected from the anchors' `residuals`."""
-        mean_shift, scale_shift = self.context(residuals * anchors, raw_scales)
-        return (torch.where(anchors, means, means + mean_shift),
-                torch.where(anchors, raw_scales, raw_scales + scale_shift))
+    def _coding_passes(
+        self, means: torch.Tensor, raw_scales: torch.Tensor, code_pass: Callable[[Pass], torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Run y's coding passes in order; returns (ŷ, means, raw scales), the last two as each position was coded.
+
+        `code_pass(p)` codes (or reads, or in training rounds) y at `p.selected` around `p.means` and returns the
+        symbols there (ŷ minus the pass's means; elsewhere anything). Without a context or channel groups there is
+        one pass over every position. With a checkerboard context the anchors come first, then the other half,
+        whose means and scales the context corrects from the decoded anchors. With channel groups each of those
+        passes is split by group, and a group's means and scales are corrected from the groups before it at the
+        same positions. The contexts see the decoded values' residuals against the hyperprior's means (for an
+        uncorrected pass, its symbols)."""
+        hyper_means = means
+        position_sets: list[torch.Tensor | None] = [None]
+        if self.context is not None:
+            anchors = anchor_mask(*means.shape[-2:], means.device)
+            position_sets = [anchors, ~anchors]
+        groups = [slice(None)] if self.channel_context is None else self.channel_context.groups
+        y_hat = residuals = torch.zeros_like(means)
+        final_means, final_raw_scales = means, raw_scales
+        for index, positions in enumerate(position_sets):
+            pass_means, pass_raw_scales = means, raw_scales
+            if index == 1:  # the checkerboard's second half, corrected from the anchors
+                mean_shift, scale_shift = self.context(residuals * anchors, raw_scales)
+                pass_means, pass_raw_scales = means + mean_shift, raw_scales + scale_shift
+            for group_index, group in enumerate(groups):
+                group_means, group_raw_scales = pass_means[:, group], pass_raw_scales[:, group]
+                if group_index > 0:
+                    mean_shift, scale_shift = self.channel_context(group_index, residuals, raw_scales)
+                    group_means, group_raw_scales = group_means + mean_shift, group_raw_scales + scale_shift
+                selected = self._selection(means, positions, group)
+                full_means = _scatter_channels(pass_means, group_means, group)
+                full_raw_scales = _scatter_channels(pass_raw_scales, group_raw_scales, group)
+                symbols = code_pass(Pass(selected, full_means, full_raw_scales))
+                y_hat = torch.where(selected, symbols + full_means, y_hat)
+                residuals = torch.where(selected, symbols + (full_means - hyper_means), residuals)
+                final_means = torch.where(selected, full_means, final_means)
+                final_raw_scales = torch.where(selected, full_raw_scales, final_raw_scales)
+        return y_hat, final_means, final_raw_scales
+
+    @staticmethod
+    def _selection(like: torch.Tensor, positions: torch.Tensor | None, group: slice) -> torch.Tensor:
+        """Bool mask shaped like y: the pass's positions (all if None) in the group's channels."""
+        channels = torch.zeros(like.shape[1], dtype=torch.bool, device=like.device)
+        channels[group] = True
+        selected = channels[None, :, None, None]
+        if positions is not None:
+            selected = selected & positions
+        return selected.expand_as(like)
 
     def forward(
         self, y: torch.Tensor, prior: torch.Tensor | None = None
@@ -213,11 +307,13 @@ class HyperpriorLatentCoder(nn.Module):
         z = self._hyper_latent(coded)
         z_hat, z_likelihoods = self.hyper_prior(z)
         means, raw_scales = self._params(z_hat, prior)
-        if self.context is not None:  # the anchors' residuals as the decoder gets them: rounded (straight through)
-            offsets = coded - means
-            residuals = offsets + (torch.round(offsets) - offsets).detach()
-            anchors = anchor_mask(*y.shape[-2:], y.device)
-            means, raw_scales = self._second_pass_params(residuals, means, raw_scales, anchors)
+        if self.context is not None or self.channel_context is not None:
+            # each pass's values as the decoder gets them: rounded around the pass's means (straight through)
+            def round_pass(p: Pass) -> torch.Tensor:
+                offsets = coded - p.means
+                return offsets + (torch.round(offsets) - offsets).detach()
+
+            _, means, raw_scales = self._coding_passes(means, raw_scales, round_pass)
         y_hat, y_likelihoods = self.conditional(coded, self._scales(raw_scales), means)
         if coded is not y:
             y_hat = y_hat + (y - y.detach())
@@ -230,12 +326,14 @@ class HyperpriorLatentCoder(nn.Module):
         z_hat = self.hyper_prior.dequantize(z_symbols)
         means, raw_scales = self._params(z_hat, prior)
         y_symbols = torch.zeros_like(y, dtype=torch.int32)
-        for selected, means, raw_scales in self._passes(y_symbols, means, raw_scales):
-            scales = self._scales(raw_scales)
-            y_symbols[selected] = self.conditional.compress(
-                y[selected], scales[selected], means[selected], stream=stream)
-        y_hat = self.conditional.dequantize(y_symbols, means)
-        bits = _bits(self.hyper_prior(z)[1]) + _bits(self.conditional(y, scales, means)[1])
+
+        def write_pass(p: Pass) -> torch.Tensor:
+            y_symbols[p.selected] = self.conditional.compress(
+                y[p.selected], self._scales(p.raw_scales)[p.selected], p.means[p.selected], stream=stream)
+            return y_symbols.to(p.means.dtype)
+
+        y_hat, means, raw_scales = self._coding_passes(means, raw_scales, write_pass)
+        bits = _bits(self.hyper_prior(z)[1]) + _bits(self.conditional(y, self._scales(raw_scales), means)[1])
         return CodedLatent(y_hat, [z_symbols, y_symbols], bits)
 
     def decompress(
@@ -246,26 +344,21 @@ class HyperpriorLatentCoder(nn.Module):
         z_hat = self.hyper_prior.dequantize(z_symbols)
         means, raw_scales = self._params(z_hat, prior)
         y_symbols = torch.zeros(means.shape, dtype=torch.int32, device=means.device)
-        for selected, means, raw_scales in self._passes(y_symbols, means, raw_scales):
-            y_symbols[selected] = self.conditional.decompress(
-                stream, self._scales(raw_scales)[selected], means[selected])
-        y_hat = self.conditional.dequantize(y_symbols, means)
+
+        def read_pass(p: Pass) -> torch.Tensor:
+            y_symbols[p.selected] = self.conditional.decompress(
+                stream, self._scales(p.raw_scales)[p.selected], p.means[p.selected])
+            return y_symbols.to(p.means.dtype)
+
+        y_hat, _, _ = self._coding_passes(means, raw_scales, read_pass)
         return CodedLatent(y_hat, [z_symbols, y_symbols])
 
-    def _passes(
-        self, symbols: torch.Tensor, means: torch.Tensor, raw_scales: torch.Tensor
-    ) -> Iterator[tuple[torch.Tensor | EllipsisType, torch.Tensor, torch.Tensor]]:
-        """The passes of coding y, each (positions, means, raw scales). Without a context, one pass over every
-        position (`...`). With one, the two checkerboard passes: the anchors, then, once the caller has filled the
-        anchors' `symbols`, the other half with the context's corrections. The means and scales handed out last hold
-        for every position."""
-        if self.context is None:
-            yield ..., means, raw_scales
-            return
-        anchors = anchor_mask(*means.shape[-2:], means.device)
-        yield anchors.expand_as(means), means, raw_scales
-        means, raw_scales = self._second_pass_params(symbols.to(means.dtype), means, raw_scales, anchors)
-        yield (~anchors).expand_as(means), means, raw_scales
+
+def _scatter_channels(full: torch.Tensor, part: torch.Tensor, group: slice) -> torch.Tensor:
+    """`full` with its `group` channels replaced by `part` (no copy when the group is every channel)."""
+    if group == slice(None):
+        return part
+    return torch.cat([full[:, :group.start], part, full[:, group.stop:]], dim=1)
 
 
 class TransformCodec(nn.Module):
