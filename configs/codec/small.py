@@ -23,6 +23,8 @@ model = dict(
     contextual_checkerboard=True,
     # round 19 on: the I-frame adaptor's nonlinear refinement (vnvc.models.intra.AdaptorRefinement)
     adaptor_refinement=True,
+    # round 22 on: the I-frame latent coded in four channel groups (vnvc.models.latent_coding.ChannelContext)
+    intra_channel_groups=4,
     num_rates=4,
     lambdas=[0.0018, 0.0035, 0.0067, 0.0130],
 )
