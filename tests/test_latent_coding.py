@@ -245,16 +245,34 @@ def _learned_pair() -> tuple[HyperpriorLatentCoder, HyperpriorLatentCoder]:
     return plain, _fitted(learned)
 
 
+def _assert_codes_as(base: HyperpriorLatentCoder, grown: HyperpriorLatentCoder, y: torch.Tensor,
+                     max_length_change: int) -> None:
+    """`grown` (a coder with a fresh context) codes y in the same symbols and estimated bits as `base`, its stream
+    within `max_length_change` bytes of base's (the passes' order differs)."""
+    (without, data_without), (with_context, data_with) = _compress(base, y), _compress(grown, y)
+    for base_symbols, grown_symbols in zip(without.symbols, with_context.symbols):
+        assert torch.equal(base_symbols, grown_symbols)
+    assert with_context.estimated_bits == pytest.approx(without.estimated_bits, rel=1e-6)
+    assert abs(len(data_with) - len(data_without)) <= max_length_change
+
+
 def test_a_fresh_learned_context_changes_nothing():
     """The learned context starts at zero: the same symbols and the same bits as the hyperprior alone (in
     another order: the anchors first)."""
     plain, learned = _learned_pair()
     y = _patchy_field()
-    (without, data_without), (with_context, data_with) = _compress(plain, y), _compress(learned, y)
-    for plain_symbols, context_symbols in zip(without.symbols, with_context.symbols):
-        assert torch.equal(plain_symbols, context_symbols)
-    assert with_context.estimated_bits == pytest.approx(without.estimated_bits, rel=1e-6)
-    assert abs(len(data_with) - len(data_without)) <= 4
+    _assert_codes_as(plain, learned, y, max_length_change=4)
+
+
+def _fitted_on_rate(coder: HyperpriorLatentCoder, part: torch.nn.Module, y: torch.Tensor) -> HyperpriorLatentCoder:
+    """`coder` after 150 Adam steps (lr 1e-2) of `part` alone on y's rate, then fitted for coding."""
+    optimizer = torch.optim.Adam(part.parameters(), lr=1e-2)
+    coder.train()
+    for _ in range(150):
+        optimizer.zero_grad()
+        (-torch.log2(coder(y)[1]["y"]).sum()).backward()
+        optimizer.step()
+    return _fitted(coder)
 
 
 def test_the_learned_context_learns_scales_from_its_neighbours_magnitudes():
@@ -263,13 +281,7 @@ def test_the_learned_context_learns_scales_from_its_neighbours_magnitudes():
     _, learned = _learned_pair()
     y = _patchy_field()
     bits_before = float(-torch.log2(learned(y)[1]["y"]).sum())
-    optimizer = torch.optim.Adam(learned.context.parameters(), lr=1e-2)
-    learned.train()
-    for _ in range(150):
-        optimizer.zero_grad()
-        (-torch.log2(learned(y)[1]["y"]).sum()).backward()
-        optimizer.step()
-    learned = _fitted(learned)
+    learned = _fitted_on_rate(learned, learned.context, y)
     bits_after = float(-torch.log2(learned(y)[1]["y"]).sum())
     assert bits_after < 0.9 * bits_before, (bits_before, bits_after)
     coded = _assert_decodes_what_it_encodes(learned, y)
@@ -302,11 +314,7 @@ def test_a_fresh_channel_context_changes_nothing(checkerboard):
     the groups one after the other), and the stream decodes to what was encoded."""
     base, grouped = _channel_pair(checkerboard)
     y = _correlated_channels()
-    (without, data_without), (with_groups, data_with) = _compress(base, y), _compress(grouped, y)
-    for base_symbols, grouped_symbols in zip(without.symbols, with_groups.symbols):
-        assert torch.equal(base_symbols, grouped_symbols)
-    assert with_groups.estimated_bits == pytest.approx(without.estimated_bits, rel=1e-6)
-    assert abs(len(data_with) - len(data_without)) <= 8
+    _assert_codes_as(base, grouped, y, max_length_change=8)
     _assert_decodes_what_it_encodes(grouped, y)
 
 
@@ -321,13 +329,7 @@ def test_the_channel_context_learns_to_predict_later_groups(checkerboard):
         return -torch.log2(grouped(y)[1]["y"]).sum(dim=(0, 2, 3)).detach().view(3, 2).sum(dim=1)
 
     before = group_bits()
-    optimizer = torch.optim.Adam(grouped.channel_context.parameters(), lr=1e-2)
-    grouped.train()
-    for _ in range(150):
-        optimizer.zero_grad()
-        (-torch.log2(grouped(y)[1]["y"]).sum()).backward()
-        optimizer.step()
-    grouped = _fitted(grouped)
+    grouped = _fitted_on_rate(grouped, grouped.channel_context, y)
     after = group_bits()
     assert after[0] == pytest.approx(before[0], rel=1e-6)
     assert (after[1:] < 0.7 * before[1:]).all(), (before, after)
