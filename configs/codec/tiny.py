@@ -7,6 +7,7 @@ model = dict(
     motion_channels=16,
     motion_mean_channels=2,
     motion_hyper_channels=8,
+    motion_mean_prediction=True,  # as small from round 24
     context_channels=8,
     intra_channels=16,
     intra_latent_channels=16,

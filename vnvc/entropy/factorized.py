@@ -147,11 +147,18 @@ class FactorizedPrior(EntropyModel):
         channel = torch.arange(self.channels, dtype=torch.int32, device=device).view(1, -1, 1, 1)
         return channel.expand(shape).contiguous()
 
+    def quantize(self, z: torch.Tensor) -> torch.Tensor:
+        """The int32 symbols round(z - medians)."""
+        return round_symbols(z - self.medians)
+
+    def write(self, symbols: torch.Tensor, stream: StreamWriter) -> None:
+        """Write int32 symbols (1, C, H, W) into `stream`."""
+        self._write(stream, symbols, self._indexes(symbols.shape, symbols.device))
+
     def compress(self, z: torch.Tensor, stream: StreamWriter) -> torch.Tensor:
         """Write round(z - medians) into `stream`; returns those int32 symbols."""
-        indexes = self._indexes(z.shape, z.device)
-        symbols = round_symbols(z - self.medians)
-        self._write(stream, symbols, indexes)
+        symbols = self.quantize(z)
+        self.write(symbols, stream)
         return symbols
 
     def decompress(self, stream: StreamReader, shape: tuple[int, int]) -> torch.Tensor:

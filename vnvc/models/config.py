@@ -33,7 +33,9 @@ class CodecConfig:
     default, as above. `adaptor_refinement` adds a small nonlinear net, starting at zero, to the I-frame adaptor
     (`AdaptorRefinement`); off, the default, as above. `intra_channel_groups` > 1 codes the I-frame latent's
     channels in that many groups, each predicted from the ones before (`ChannelContext`), and
-    `contextual_channel_groups` y's; 1, the default, as above.
+    `contextual_channel_groups` y's; 1, the default, as above. `motion_mean_prediction` codes the mean path's
+    channels of the motion hyper-latent as differences from their left neighbours (needs `motion_mean_channels`);
+    off, the default, as above.
     """
 
     name: str = "small"
@@ -43,6 +45,7 @@ class CodecConfig:
     motion_channels: int = 40
     motion_hyper_channels: int = 32
     motion_mean_channels: int = 0
+    motion_mean_prediction: bool = False
     context_channels: int = 24
     intra_channels: int = 48
     intra_latent_channels: int = 64
@@ -79,6 +82,8 @@ class CodecConfig:
             if getattr(self, channels) % getattr(self, groups):
                 raise ConfigError(f"codec config {self.name!r}: {groups} ({getattr(self, groups)}) must divide "
                                   f"{channels} ({getattr(self, channels)})")
+        if self.motion_mean_prediction and not self.motion_mean_channels:
+            raise ConfigError(f"codec config {self.name!r}: motion_mean_prediction needs motion_mean_channels > 0")
         if self.motion_learned_context and not self.motion_checkerboard:
             raise ConfigError(f"codec config {self.name!r}: motion_learned_context needs motion_checkerboard")
 

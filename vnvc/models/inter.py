@@ -77,7 +77,8 @@ class MotionCodec(TransformCodec):
             self.latent_to_flow.weight[:, self.FLOW_CHANNELS, 0, 0] = torch.eye(2)
         context = CheckerboardContext(mc, config.motion_learned_context) if config.motion_checkerboard else None
         self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels,
-                                             mean_channels=config.motion_mean_channels, context=context)
+                                             mean_channels=config.motion_mean_channels, context=context,
+                                             mean_prediction=config.motion_mean_prediction)
         self.rate_scales = RateScales(config.num_rates, mc)
 
     def analyse(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor) -> torch.Tensor:

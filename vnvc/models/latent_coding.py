@@ -18,7 +18,9 @@ channels' means. It exists because the learned hyper transforms never learned to
 latent, a nearly constant field of camera motion (about 8 quantization steps at the lowest rate), was coded around
 means of about 0.2 with scales of about 9, 4.9 bits a symbol, and refitting the hyperprior alone on its latents
 left the means there (the hyper-latent stays in the collapsed state where it carries nothing). Started with the
-path, the same refit cut the motion rate by a third (docs/ARCHITECTURE.md).
+path, the same refit cut the motion rate by a third (docs/ARCHITECTURE.md). With `mean_prediction` those k channels
+of z are coded as differences from their left neighbour (`left_prediction`): block averages of a smooth field such as
+camera motion change little from block to block, but the factorized prior codes each on its own.
 
 With a `context`, y is coded in two passes (He et al., "Checkerboard Context Model", CVPR 2021): the anchors
 (positions with an even row + column) with the parameters above, then the other half with means and scales
@@ -72,6 +74,21 @@ class Pass:
 
 def _bits(likelihoods: torch.Tensor) -> float:
     return float(-torch.log2(likelihoods.detach()).sum())
+
+
+def left_prediction(symbols: torch.Tensor) -> torch.Tensor:
+    """Each integer symbol's prediction in raster order: its left neighbour; in the first column, the symbol above;
+    at the top-left corner, 0. `symbols - left_prediction(symbols)` is what gets coded."""
+    prediction = torch.zeros_like(symbols)
+    prediction[..., :, 1:] = symbols[..., :, :-1]
+    prediction[..., 1:, 0] = symbols[..., :-1, 0]
+    return prediction
+
+
+def undo_left_prediction(differences: torch.Tensor) -> torch.Tensor:
+    """The symbols whose differences from their `left_prediction` are `differences` (integers, exact)."""
+    first_column = differences[..., :, :1].cumsum(dim=-2, dtype=differences.dtype)
+    return torch.cat([first_column, differences[..., :, 1:]], dim=-1).cumsum(dim=-1, dtype=differences.dtype)
 
 
 def anchor_mask(height: int, width: int, device: torch.device | None = None) -> torch.Tensor:
@@ -193,11 +210,13 @@ class HyperpriorLatentCoder(nn.Module):
 
     def __init__(self, latent_channels: int, hyper_channels: int, prior_channels: int = 0, mean_channels: int = 0,
                  context: CheckerboardContext | LearnedCheckerboardContext | None = None,
-                 channel_context: ChannelContext | None = None):
+                 channel_context: ChannelContext | None = None, mean_prediction: bool = False):
         super().__init__()
         m, h = latent_channels, hyper_channels
         if not 0 <= mean_channels <= m:
             raise ValueError(f"mean_channels must be in 0 … {m} (the latent's channels), got {mean_channels}")
+        if mean_prediction and not mean_channels:
+            raise ValueError("mean_prediction codes the mean path's channels of z: it needs mean_channels > 0")
         self.hyper_analysis = nn.Sequential(
             conv3x3(m, h), nn.LeakyReLU(0.1), conv3x3(h, h, stride=2), nn.LeakyReLU(0.1), conv3x3(h, h, stride=2)
         )
@@ -209,6 +228,7 @@ class HyperpriorLatentCoder(nn.Module):
             conv1x1(2 * m, 2 * m),
         )
         self.mean_channels = mean_channels
+        self.mean_prediction = mean_prediction
         if mean_channels:
             self.mean_analysis = conv1x1(m, mean_channels)
             self.mean_synthesis = conv1x1(mean_channels, m)
@@ -232,6 +252,32 @@ class HyperpriorLatentCoder(nn.Module):
         if self.mean_channels:
             z = torch.cat([z, self.mean_analysis(F.avg_pool2d(y, 4))], dim=1)
         return z
+
+    def _coded_hyper_symbols(self, z_symbols: torch.Tensor) -> torch.Tensor:
+        """What is written for z's symbols: themselves, or with `mean_prediction` the mean path's channels as
+        differences from their left prediction."""
+        if not self.mean_prediction:
+            return z_symbols
+        hyper = z_symbols.shape[1] - self.mean_channels
+        means = z_symbols[:, hyper:]
+        return torch.cat([z_symbols[:, :hyper], means - left_prediction(means)], dim=1)
+
+    def _hyper_symbols(self, coded: torch.Tensor) -> torch.Tensor:
+        """Inverse of `_coded_hyper_symbols`."""
+        if not self.mean_prediction:
+            return coded
+        hyper = coded.shape[1] - self.mean_channels
+        return torch.cat([coded[:, :hyper], undo_left_prediction(coded[:, hyper:])], dim=1)
+
+    def _code_hyper_latent(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Training / estimation: (ẑ, likelihoods of what is coded). The prediction of the mean path's channels is
+        an integer, so ẑ stays on its quantization grid: in eval mode the rounded z, in training z plus noise."""
+        if not self.mean_prediction:
+            return self.hyper_prior(z)
+        symbols = self.hyper_prior.quantize(z.detach())
+        prediction = (symbols - self._coded_hyper_symbols(symbols)).to(z.dtype)
+        z_hat, likelihoods = self.hyper_prior(z - prediction)
+        return z_hat + prediction, likelihoods
 
     def _params(self, z_hat: torch.Tensor, prior: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """Means and raw (pre-softplus) scales of y from the decoded hyper-latent and the prior."""
@@ -305,7 +351,7 @@ class HyperpriorLatentCoder(nn.Module):
         training) the likelihoods are those of a detached y, while y_hat passes the gradient straight to y."""
         coded = y if self.rate_reaches_input or not self.training else y.detach()
         z = self._hyper_latent(coded)
-        z_hat, z_likelihoods = self.hyper_prior(z)
+        z_hat, z_likelihoods = self._code_hyper_latent(z)
         means, raw_scales = self._params(z_hat, prior)
         if self.context is not None or self.channel_context is not None:
             # each pass's values as the decoder gets them: rounded around the pass's means (straight through)
@@ -322,7 +368,8 @@ class HyperpriorLatentCoder(nn.Module):
     def compress(self, y: torch.Tensor, stream: StreamWriter, prior: torch.Tensor | None = None) -> CodedLatent:
         """Write z, then y, into `stream`."""
         z = self._hyper_latent(y)
-        z_symbols = self.hyper_prior.compress(z, stream)
+        z_symbols = self.hyper_prior.quantize(z)
+        self.hyper_prior.write(self._coded_hyper_symbols(z_symbols), stream)
         z_hat = self.hyper_prior.dequantize(z_symbols)
         means, raw_scales = self._params(z_hat, prior)
         y_symbols = torch.zeros_like(y, dtype=torch.int32)
@@ -333,14 +380,15 @@ class HyperpriorLatentCoder(nn.Module):
             return y_symbols.to(p.means.dtype)
 
         y_hat, means, raw_scales = self._coding_passes(means, raw_scales, write_pass)
-        bits = _bits(self.hyper_prior(z)[1]) + _bits(self.conditional(y, self._scales(raw_scales), means)[1])
+        bits = _bits(self._code_hyper_latent(z)[1]) + _bits(self.conditional(y, self._scales(raw_scales), means)[1])
         return CodedLatent(y_hat, [z_symbols, y_symbols], bits)
 
     def decompress(
         self, stream: StreamReader, latent_size: tuple[int, int], prior: torch.Tensor | None = None
     ) -> CodedLatent:
         """Read z, then y (its means and scales computed from z in between), from `stream`."""
-        z_symbols = self.hyper_prior.decompress(stream, (latent_size[0] // 4, latent_size[1] // 4))
+        coded = self.hyper_prior.decompress(stream, (latent_size[0] // 4, latent_size[1] // 4))
+        z_symbols = self._hyper_symbols(coded)
         z_hat = self.hyper_prior.dequantize(z_symbols)
         means, raw_scales = self._params(z_hat, prior)
         y_symbols = torch.zeros(means.shape, dtype=torch.int32, device=means.device)
