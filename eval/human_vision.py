@@ -121,15 +121,19 @@ def evaluate_anchor(codec: str, seq: SequenceSpec, qp: int, preset: str) -> dict
 
 
 def results_table(results: dict[str, Any]) -> pd.DataFrame:
-    """Flatten the JSON into one row per codec, class, sequence and rate point (for BD-rate and plots)."""
+    """Flatten the JSON into one row per codec, class, sequence and rate point (for BD-rate and plots). Beside the
+    whole stream's columns, `i_bpp`, `i_psnr`, `p_bpp` and `p_psnr` are those of its I- and P-frames alone (NaN
+    where a stream has none): `eval/bdrate.py --rate-col p_bpp --metric p_psnr` compares the P-frames."""
     rows = []
     for codec, classes in results["codecs"].items():
         for dataset, sequences in classes.items():
             for sequence, points in sequences.items():
                 for point, r in points.items():
+                    by_type = {f"{kind}_{measure}": r[f"ave_{kind}_frame_{measure}"] if r[f"{kind}_frame_num"] else None
+                               for kind in ("i", "p") for measure in ("bpp", "psnr")}
                     rows.append({"codec": codec, "dataset": dataset, "sequence": sequence, "point": point,
                                  "bpp": r["ave_all_frame_bpp"], "psnr": r["ave_all_frame_psnr"],
-                                 "psnr_y": r["ave_all_frame_psnr_y"], "msssim": r["ave_all_frame_msssim"]})
+                                 "psnr_y": r["ave_all_frame_psnr_y"], "msssim": r["ave_all_frame_msssim"], **by_type})
     return pd.DataFrame(rows)
 
 

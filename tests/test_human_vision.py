@@ -52,6 +52,8 @@ def test_dcvc_style_json(tmp_path, dataset_config):
     assert points["rate0"]["ave_all_frame_bpp"] < r["ave_all_frame_bpp"]
     table = results_table(results)
     assert list(table["point"]) == ["rate0", "rate3"] and table["psnr"].notna().all()
+    assert list(table["p_bpp"]) == [points[p]["ave_p_frame_bpp"] for p in ("rate0", "rate3")]
+    assert list(table["i_psnr"]) == [points[p]["ave_i_frame_psnr"] for p in ("rate0", "rate3")]
 
 
 def test_bad_config_is_one_line(tmp_path, capsys):
