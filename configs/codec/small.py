@@ -6,6 +6,8 @@ model = dict(
     hyper_channels=40,
     motion_channels=40,
     motion_mean_channels=2,
+    # round 24 on: those two channels of z coded as differences from their left neighbours
+    motion_mean_prediction=True,
     motion_hyper_channels=32,
     context_channels=24,
     intra_channels=48,
