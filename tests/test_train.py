@@ -69,7 +69,8 @@ def test_fine_tuning_grows_a_submodule(tmp_path):
     """A checkpoint from before the motion latent's mean path loads into the codec that has one, under `grow`."""
     codec = tmp_path / "tiny_without_mean_path.py"
     tiny = (ROOT / "configs" / "codec" / "tiny.py").read_text()
-    codec.write_text(tiny.replace("motion_mean_channels=2", "motion_mean_channels=0"))
+    codec.write_text(tiny.replace("motion_mean_channels=2", "motion_mean_channels=0")
+                     .replace("motion_mean_prediction=True", "motion_mean_prediction=False"))
     cfg = load_train_config(TINY)
     cfg["codec"] = str(codec)
     base = Trainer(cfg, tmp_path / "base")

@@ -141,14 +141,18 @@ class FactorizedPrior(EntropyModel):
         cdfs, lengths = build_cdfs(pmfs.cpu().numpy(), sizes.cpu().numpy(), tails.cpu().numpy())
         self._set_tables(cdfs, lengths, (-below).to(torch.int32))
 
-    def _indexes(self, shape: torch.Size, device: torch.device) -> torch.Tensor:
+    def _check_shape(self, shape: torch.Size) -> None:
         if len(shape) != 4 or shape[1] != self.channels:
             raise ValueError(f"expected a (N, {self.channels}, H, W) latent, got {tuple(shape)}")
+
+    def _indexes(self, shape: torch.Size, device: torch.device) -> torch.Tensor:
+        self._check_shape(shape)
         channel = torch.arange(self.channels, dtype=torch.int32, device=device).view(1, -1, 1, 1)
         return channel.expand(shape).contiguous()
 
     def quantize(self, z: torch.Tensor) -> torch.Tensor:
         """The int32 symbols round(z - medians)."""
+        self._check_shape(z.shape)
         return round_symbols(z - self.medians)
 
     def write(self, symbols: torch.Tensor, stream: StreamWriter) -> None:
