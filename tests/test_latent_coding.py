@@ -482,8 +482,8 @@ def test_the_shipped_motion_mean_path_costs_little_in_z():
     model = load_model("small").eval()
     coder = model.inter.motion.latent
     assert coder.mean_prediction
-    bits = []
+    padded, bits = _bundled_frames(), []
     for rate in range(model.config.num_rates):
-        for motion_latent, _, _ in _inter_latents(model, _bundled_frames(), rate):
+        for motion_latent, _, _ in _inter_latents(model, padded, rate):
             bits.append(-torch.log2(coder(motion_latent)[1]["z"][:, -coder.mean_channels:]).flatten())
     assert float(torch.cat(bits).mean()) < 2.5

@@ -253,21 +253,23 @@ class HyperpriorLatentCoder(nn.Module):
             z = torch.cat([z, self.mean_analysis(F.avg_pool2d(y, 4))], dim=1)
         return z
 
-    def _coded_hyper_symbols(self, z_symbols: torch.Tensor) -> torch.Tensor:
-        """What is written for z's symbols: themselves, or with `mean_prediction` the mean path's channels as
-        differences from their left prediction."""
+    def _on_mean_path(
+        self, z_symbols: torch.Tensor, transform: Callable[[torch.Tensor], torch.Tensor]
+    ) -> torch.Tensor:
+        """z's symbols with `transform` applied to the mean path's channels when `mean_prediction` is on."""
         if not self.mean_prediction:
             return z_symbols
         hyper = z_symbols.shape[1] - self.mean_channels
-        means = z_symbols[:, hyper:]
-        return torch.cat([z_symbols[:, :hyper], means - left_prediction(means)], dim=1)
+        return torch.cat([z_symbols[:, :hyper], transform(z_symbols[:, hyper:])], dim=1)
+
+    def _coded_hyper_symbols(self, z_symbols: torch.Tensor) -> torch.Tensor:
+        """What is written for z's symbols: themselves, or with `mean_prediction` the mean path's channels as
+        differences from their left prediction."""
+        return self._on_mean_path(z_symbols, lambda means: means - left_prediction(means))
 
     def _hyper_symbols(self, coded: torch.Tensor) -> torch.Tensor:
         """Inverse of `_coded_hyper_symbols`."""
-        if not self.mean_prediction:
-            return coded
-        hyper = coded.shape[1] - self.mean_channels
-        return torch.cat([coded[:, :hyper], undo_left_prediction(coded[:, hyper:])], dim=1)
+        return self._on_mean_path(coded, undo_left_prediction)
 
     def _code_hyper_latent(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Training / estimation: (ẑ, likelihoods of what is coded). The prediction of the mean path's channels is
