@@ -20,6 +20,8 @@ model = dict(
     motion_checkerboard=True,
     # round 16 on: with a learned part on that linear context
     motion_learned_context=True,
+    # round 25 on: its anchors in two passes, the odd ones from their diagonal neighbours (DiagonalAnchorContext)
+    motion_anchor_split=True,
     # round 15 on: the I-frame latent and y too, with a learned context (vnvc.models.latent_coding)
     intra_checkerboard=True,
     contextual_checkerboard=True,

@@ -15,6 +15,7 @@ model = dict(
     enhancement=True,
     motion_checkerboard=True,  # as small from round 13, so that the tests code it everywhere
     motion_learned_context=True,  # as small from round 16
+    motion_anchor_split=True,  # as small from round 25
     intra_checkerboard=True,  # as small from round 15
     contextual_checkerboard=True,
     adaptor_refinement=True,  # as small from round 19

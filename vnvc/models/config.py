@@ -35,7 +35,8 @@ class CodecConfig:
     channels in that many groups, each predicted from the ones before (`ChannelContext`), and
     `contextual_channel_groups` y's; 1, the default, as above. `motion_mean_prediction` codes the mean path's
     channels of the motion hyper-latent as differences from their left neighbours (needs `motion_mean_channels`);
-    off, the default, as above.
+    `motion_anchor_split` codes the motion checkerboard's anchors in two passes, the second from the first's
+    diagonal neighbours (`DiagonalAnchorContext`; needs `motion_checkerboard`); off, the defaults, as above.
     """
 
     name: str = "small"
@@ -55,6 +56,7 @@ class CodecConfig:
     contextual_residual_path: bool = False
     motion_checkerboard: bool = False
     motion_learned_context: bool = False
+    motion_anchor_split: bool = False
     intra_checkerboard: bool = False
     contextual_checkerboard: bool = False
     adaptor_refinement: bool = False
@@ -84,8 +86,9 @@ class CodecConfig:
                                   f"{channels} ({getattr(self, channels)})")
         if self.motion_mean_prediction and not self.motion_mean_channels:
             raise ConfigError(f"codec config {self.name!r}: motion_mean_prediction needs motion_mean_channels > 0")
-        if self.motion_learned_context and not self.motion_checkerboard:
-            raise ConfigError(f"codec config {self.name!r}: motion_learned_context needs motion_checkerboard")
+        for option in ("motion_learned_context", "motion_anchor_split"):
+            if getattr(self, option) and not self.motion_checkerboard:
+                raise ConfigError(f"codec config {self.name!r}: {option} needs motion_checkerboard")
 
     def lambda_at(self, rate: float) -> float:
         """The training λ of a rate point; a fractional rate interpolates log λ, as `RateScales` does log q."""

@@ -29,8 +29,8 @@ from torch import nn
 from ..entropy import StreamReader, StreamWriter
 from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv
 from .config import CodecConfig
-from .latent_coding import (ChannelContext, CheckerboardContext, CodedLatent, HyperpriorLatentCoder,
-                            LearnedCheckerboardContext, TransformCodec)
+from .latent_coding import (ChannelContext, CheckerboardContext, CodedLatent, DiagonalAnchorContext,
+                            HyperpriorLatentCoder, LearnedCheckerboardContext, TransformCodec)
 from .rate import INITIAL_STEP, RateScales
 
 
@@ -76,9 +76,11 @@ class MotionCodec(TransformCodec):
             self.hint_to_latent.weight[self.FLOW_CHANNELS, :, 0, 0] = torch.eye(2)
             self.latent_to_flow.weight[:, self.FLOW_CHANNELS, 0, 0] = torch.eye(2)
         context = CheckerboardContext(mc, config.motion_learned_context) if config.motion_checkerboard else None
+        anchor_context = DiagonalAnchorContext(mc) if config.motion_anchor_split else None
         self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels,
                                              mean_channels=config.motion_mean_channels, context=context,
-                                             mean_prediction=config.motion_mean_prediction)
+                                             mean_prediction=config.motion_mean_prediction,
+                                             anchor_context=anchor_context)
         self.rate_scales = RateScales(config.num_rates, mc)
 
     def analyse(self, x: torch.Tensor, ref: torch.Tensor, hint: torch.Tensor) -> torch.Tensor:
