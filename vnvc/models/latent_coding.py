@@ -98,18 +98,23 @@ def undo_left_prediction(differences: torch.Tensor) -> torch.Tensor:
     return torch.cat([first_column, differences[..., :, 1:]], dim=-1).cumsum(dim=-1, dtype=differences.dtype)
 
 
+def _row_and_column_parity(
+    height: int, width: int, device: torch.device | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(H, 1) and (1, W) int tensors: each position's row and column modulo 2."""
+    return torch.arange(height, device=device)[:, None] % 2, torch.arange(width, device=device)[None, :] % 2
+
+
 def anchor_mask(height: int, width: int, device: torch.device | None = None) -> torch.Tensor:
     """(1, 1, H, W) bool: the checkerboard's first pass, positions whose row + column is even."""
-    rows = torch.arange(height, device=device)[:, None]
-    columns = torch.arange(width, device=device)[None, :]
-    return ((rows + columns) % 2 == 0)[None, None]
+    rows, columns = _row_and_column_parity(height, width, device)
+    return (rows == columns)[None, None]
 
 
 def even_anchor_mask(height: int, width: int, device: torch.device | None = None) -> torch.Tensor:
     """(1, 1, H, W) bool: the anchors whose row and column are both even (the first pass of split anchors)."""
-    rows = torch.arange(height, device=device)[:, None]
-    columns = torch.arange(width, device=device)[None, :]
-    return ((rows % 2 == 0) & (columns % 2 == 0))[None, None]
+    rows, columns = _row_and_column_parity(height, width, device)
+    return ((rows == 0) & (columns == 0))[None, None]
 
 
 class DiagonalAnchorContext(nn.Module):
