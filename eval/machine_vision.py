@@ -199,7 +199,13 @@ def use_shipped_heads(args: argparse.Namespace, model: VideoCodec) -> None:
     heads = shipped_heads()
     source = args.task if head_name(args.task, "feature") in heads or args.task != "tracking" else "detection"
     feature = heads.get(head_name(source, "feature"))
-    if feature is None or feature.codec_id != model.checkpoint_id().hex():
+    if feature is None:
+        return
+    codec_id = model.checkpoint_id().hex()
+    if feature.codec_id != codec_id:
+        print(f"machine_vision: the shipped {source} heads were measured on codec {feature.codec_id}, not on this "
+              f"one ({codec_id}): heads are trained here instead (--head and --pixel-head use shipped files anyway; "
+              "scripts/ship_heads.py carries them over to a new codec)", file=sys.stderr)
         return
     args.task_config = TASK_CONFIGS / "small" / f"{args.task}_feature.py"
     args.head = shipped_head_path(head_name(source, "feature"))

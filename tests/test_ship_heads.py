@@ -1,7 +1,9 @@
-"""scripts/ship_heads.py: a shipped feature head measured on a new codec is carried over to that codec."""
+"""scripts/ship_heads.py: a shipped feature head measured on a new codec is carried over to that codec; and
+eval/machine_vision.py uses the shipped heads only on the codec they were measured on, saying so otherwise."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -9,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import tasks.heads as heads
+from eval.machine_vision import use_shipped_heads
 from scripts import ship_heads
-from vnvc.zoo import file_sha256
+from vnvc.zoo import file_sha256, load_model
 
 
 @pytest.fixture
@@ -62,3 +65,22 @@ def test_carry_over_is_refused(registry, tmp_path, monkeypatch, case, message):
     with pytest.raises(SystemExit, match=message):
         _ship(tmp_path, monkeypatch, measured)
     assert heads.shipped_heads()["detection_feature"].codec_id == "aaaa"
+
+
+@pytest.mark.parametrize("registered_for_this_codec", [True, False])
+def test_shipped_heads_are_used_only_on_their_codec(registry, capsys, registered_for_this_codec):
+    """A tracking run asking for no heads gets the shipped detection head when it was measured on the run's codec;
+    on any other codec it trains its own, and says why on stderr (a stale registry is not silently ignored)."""
+    model = load_model("config:tiny")
+    codec_id = model.checkpoint_id().hex() if registered_for_this_codec else "aaaa"
+    heads.register_head("detection_feature", registry / "detection_feature.pth",
+                        "configs/tasks/small/detection_feature.py", codec_id, "trained")
+    args = argparse.Namespace(task="tracking", train_heads=False, task_config=None, head=None, pixel_head=None,
+                              baseline=["vnvc-pixels"])
+    use_shipped_heads(args, model)
+    message = capsys.readouterr().err
+    if registered_for_this_codec:
+        assert args.head == registry / "detection_feature.pth" and message == ""
+    else:
+        assert args.head is None and args.task_config is None
+        assert "measured on codec aaaa, not on this one" in message
