@@ -52,6 +52,14 @@ def conv1x1(in_ch: int, out_ch: int, stride: int = 1) -> nn.Conv2d:
     return Conv2d(in_ch, out_ch, 1, stride=stride)
 
 
+@torch.no_grad()
+def zero_(*convs: nn.Conv2d) -> None:
+    """Zero the weights and biases of `convs` in place: a layer that starts by adding nothing."""
+    for conv in convs:
+        conv.weight.zero_()
+        conv.bias.zero_()
+
+
 def subpel_conv(in_ch: int, out_ch: int, factor: int = 2, kernel_size: int = 3) -> nn.Sequential:
     """Upsample by `factor` with a conv followed by pixel shuffle."""
     return nn.Sequential(Conv2d(in_ch, out_ch * factor**2, kernel_size), nn.PixelShuffle(factor))

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..entropy import StreamReader, StreamWriter
-from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv
+from ..layers import DownBlock, ResBlock, UpBlock, conv1x1, conv3x3, downsample_flow, flow_warp, subpel_conv, zero_
 from .config import CodecConfig
 from .latent_coding import (ChannelContext, CheckerboardContext, CodedLatent, DiagonalAnchorContext,
                             HyperpriorLatentCoder, LearnedCheckerboardContext, TransformCodec)
@@ -69,10 +69,8 @@ class MotionCodec(TransformCodec):
         )
         self.hint_to_latent = conv1x1(2, mc)
         self.latent_to_flow = conv1x1(mc, 2)
+        zero_(self.encoder[-1], self.decoder[-1], self.hint_to_latent, self.latent_to_flow)
         with torch.no_grad():
-            for conv in (self.encoder[-1], self.decoder[-1], self.hint_to_latent, self.latent_to_flow):
-                conv.weight.zero_()
-                conv.bias.zero_()
             self.hint_to_latent.weight[self.FLOW_CHANNELS, :, 0, 0] = torch.eye(2)
             self.latent_to_flow.weight[:, self.FLOW_CHANNELS, 0, 0] = torch.eye(2)
         context = CheckerboardContext(mc, config.motion_learned_context) if config.motion_checkerboard else None

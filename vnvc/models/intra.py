@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..layers import DownBlock, ResBlock, UpBlock, conv3x3, subpel_conv
+from ..layers import DownBlock, ResBlock, UpBlock, conv3x3, subpel_conv, zero_
 from .config import CodecConfig
 from .latent_coding import ChannelContext, HyperpriorLatentCoder, LearnedCheckerboardContext, TransformCodec
 from .rate import RateScales
@@ -69,9 +69,7 @@ class AdaptorRefinement(nn.Module):
             conv3x3(3, hidden_channels), nn.LeakyReLU(0.1), conv3x3(hidden_channels, hidden_channels),
             nn.LeakyReLU(0.1), conv3x3(hidden_channels, feature_channels),
         )
-        with torch.no_grad():
-            self.layers[-1].weight.zero_()
-            self.layers[-1].bias.zero_()
+        zero_(self.layers[-1])
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         return self.layers(pixels)

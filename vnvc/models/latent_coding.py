@@ -49,7 +49,7 @@ from torch import nn
 
 from ..entropy import FactorizedPrior, GaussianConditional, StreamReader, StreamWriter
 from ..entropy.base import lower_bound
-from ..layers import conv1x1, conv3x3, subpel_conv
+from ..layers import conv1x1, conv3x3, subpel_conv, zero_
 
 if TYPE_CHECKING:
     from .rate import RateScales
@@ -132,10 +132,8 @@ class DiagonalAnchorContext(nn.Module):
         super().__init__()
         self.means = nn.Conv2d(channels, channels, 3, groups=channels)
         self.scales = nn.Conv2d(channels, channels, 3, groups=channels)
+        zero_(self.means, self.scales)
         with torch.no_grad():
-            for conv in (self.means, self.scales):
-                conv.weight.zero_()
-                conv.bias.zero_()
             for dy, dx in ((0, 0), (0, 2), (2, 0), (2, 2)):
                 self.means.weight[:, 0, dy, dx] = 0.25
 
@@ -163,9 +161,7 @@ class LearnedCheckerboardContext(nn.Module):
             nn.LeakyReLU(0.1), conv1x1(hidden_channels, hidden_channels), nn.LeakyReLU(0.1),
             conv1x1(hidden_channels, 2 * channels),
         )
-        with torch.no_grad():
-            self.head[-1].weight.zero_()
-            self.head[-1].bias.zero_()
+        zero_(self.head[-1])
 
     def forward(self, anchor_residuals: torch.Tensor, raw_scales: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean shifts, raw-scale shifts) from the anchors' residuals (zero elsewhere) and every raw scale."""
@@ -192,9 +188,8 @@ class CheckerboardContext(nn.Module):
     def __init__(self, channels: int, learned: bool = False):
         super().__init__()
         self.conv = nn.Conv2d(channels, 2 * channels, 3)
+        zero_(self.conv)
         with torch.no_grad():
-            self.conv.weight.zero_()
-            self.conv.bias.zero_()
             for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
                 self.conv.weight[range(channels), range(channels), dy, dx] = 0.25
         self.learned = LearnedCheckerboardContext(channels) if learned else None
@@ -232,9 +227,7 @@ class ChannelContext(nn.Module):
                 conv1x1(2 * g * size + size, hidden_channels), nn.LeakyReLU(0.1),
                 conv1x1(hidden_channels, hidden_channels), nn.LeakyReLU(0.1), conv1x1(hidden_channels, 2 * size),
             )
-            with torch.no_grad():
-                net[-1].weight.zero_()
-                net[-1].bias.zero_()
+            zero_(net[-1])
             self.nets.append(net)
 
     def forward(
@@ -282,10 +275,8 @@ class HyperpriorLatentCoder(nn.Module):
         if mean_channels:
             self.mean_analysis = conv1x1(m, mean_channels)
             self.mean_synthesis = conv1x1(mean_channels, m)
+            zero_(self.mean_analysis, self.mean_synthesis)
             with torch.no_grad():
-                for conv in (self.mean_analysis, self.mean_synthesis):
-                    conv.weight.zero_()
-                    conv.bias.zero_()
                 self.mean_analysis.weight[:, :mean_channels, 0, 0] = torch.eye(mean_channels)
                 self.mean_synthesis.weight[:mean_channels, :, 0, 0] = torch.eye(mean_channels)
         self.context = context
