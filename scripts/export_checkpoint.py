@@ -1,5 +1,6 @@
-"""Ship a trained model: copy a training checkpoint without its optimizer state into checkpoints/, check the size
-limit, and record it in checkpoints/zoo.json with its sha256 and provenance.
+"""Ship a trained model: copy a training checkpoint without its optimizer state into checkpoints/ (convolution weights
+rounded to and stored in half precision), check the size limit, and record it in checkpoints/zoo.json with its
+sha256 and provenance.
 
     python scripts/export_checkpoint.py runs/small/last.pth --name small
 """
@@ -11,7 +12,7 @@ import json
 from pathlib import Path
 
 from vnvc.zoo import (CHECKPOINT_DIR, MAX_SHIPPED_BYTES, model_from_checkpoint, read_checkpoint, register_shipped,
-                      save_checkpoint)
+                      round_convolutions_to_half, save_checkpoint)
 
 
 def main() -> None:
@@ -23,9 +24,9 @@ def main() -> None:
     payload = read_checkpoint(args.checkpoint)
     meta = {k: v for k, v in payload["meta"].items() if k != "train_state"}
     model = model_from_checkpoint(payload, source=str(args.checkpoint))
-    model.update()
+    round_convolutions_to_half(model)
     target = CHECKPOINT_DIR / f"{args.name}.pth"
-    save_checkpoint(model, target, meta)
+    save_checkpoint(model, target, meta, half_convolutions=True)
     size = target.stat().st_size
     if size > MAX_SHIPPED_BYTES:
         target.unlink()

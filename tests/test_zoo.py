@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -60,3 +62,21 @@ def test_saving_is_byte_reproducible(tiny_model, tmp_path):
     zoo.save_checkpoint(tiny_model, tmp_path / "a.pth", {"step": 1})
     zoo.save_checkpoint(tiny_model, tmp_path / "other" / "b.pth", {"step": 1})
     assert (tmp_path / "a.pth").read_bytes() == (tmp_path / "other" / "b.pth").read_bytes()
+
+
+def test_half_precision_convolutions_load_back_bit_identical(tiny_model, tmp_path):
+    """Shipped files store convolution weights in half precision: saving them unrounded is refused; rounded, the
+    file is smaller and loads as exactly the model saved (float32 weights, the same checkpoint id and tables)."""
+    model = copy.deepcopy(tiny_model)
+    with pytest.raises(CheckpointError, match="not rounded to half precision"):
+        zoo.save_checkpoint(model, tmp_path / "unrounded.pth", half_convolutions=True)
+    zoo.round_convolutions_to_half(model)
+    assert model.checkpoint_id() != tiny_model.checkpoint_id()
+    zoo.save_checkpoint(model, tmp_path / "full.pth")
+    zoo.save_checkpoint(model, tmp_path / "half.pth", half_convolutions=True)
+    assert (tmp_path / "half.pth").stat().st_size < 0.7 * (tmp_path / "full.pth").stat().st_size
+    loaded = zoo.load_model(tmp_path / "half.pth")
+    assert {p.dtype for p in loaded.parameters()} == {torch.float32}
+    assert loaded.checkpoint_id() == model.checkpoint_id()
+    assert torch.equal(loaded.intra.latent.conditional._cdfs, model.intra.latent.conditional._cdfs)
+
