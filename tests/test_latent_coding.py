@@ -343,11 +343,33 @@ def test_the_anchor_context_learns_scales_from_the_rate():
     assert split.anchor_context.means.weight.grad.abs().sum() > 0
 
 
+def test_a_fresh_learned_anchor_part_changes_nothing_and_learns():
+    """The diagonal context with a learned part that starts at zero codes the same symbols in the same bits as the
+    linear diagonal context alone; the rate reaches the learned part's last layer."""
+    _, split = _split_pair()
+    both = HyperpriorLatentCoder(6, 4, mean_channels=2, context=CheckerboardContext(6),
+                                 anchor_context=DiagonalAnchorContext(6, learned=True))
+    both.load_state_dict(split.state_dict(), strict=False)
+    both = _fitted(both)
+    torch.manual_seed(6)
+    y = _smooth_field() + 0.5 * torch.randn(1, 6, 16, 16)
+    (alone, _), (with_learned, _) = _compress(split, y), _compress(both, y)
+    for split_symbols, both_symbols in zip(alone.symbols, with_learned.symbols):
+        assert torch.equal(split_symbols, both_symbols)
+    assert with_learned.estimated_bits == pytest.approx(alone.estimated_bits, rel=1e-6)
+    _assert_decodes_what_it_encodes(both, y)
+    both.train()
+    (-torch.log2(both(y)[1]["y"]).sum()).backward()
+    assert both.anchor_context.learned.head[-1].weight.grad.abs().sum() > 0
+
+
 def test_the_anchor_split_needs_a_checkerboard():
     with pytest.raises(ValueError, match="needs a checkerboard context"):
         HyperpriorLatentCoder(6, 4, anchor_context=DiagonalAnchorContext(6))
     with pytest.raises(ConfigError, match="motion_anchor_split needs motion_checkerboard"):
         CodecConfig(motion_anchor_split=True)
+    with pytest.raises(ConfigError, match="motion_anchor_learned needs motion_anchor_split"):
+        CodecConfig(motion_checkerboard=True, motion_anchor_learned=True)
 
 
 def _patchy_field() -> torch.Tensor:

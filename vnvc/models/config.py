@@ -36,7 +36,8 @@ class CodecConfig:
     `contextual_channel_groups` y's; 1, the default, as above. `motion_mean_prediction` codes the mean path's
     channels of the motion hyper-latent as differences from their left neighbours (needs `motion_mean_channels`);
     `motion_anchor_split` codes the motion checkerboard's anchors in two passes, the second from the first's
-    diagonal neighbours (`DiagonalAnchorContext`; needs `motion_checkerboard`); off, the defaults, as above.
+    diagonal neighbours (`DiagonalAnchorContext`; needs `motion_checkerboard`), and `motion_anchor_learned` adds a
+    learned part to that diagonal context (needs `motion_anchor_split`); off, the defaults, as above.
     """
 
     name: str = "small"
@@ -57,6 +58,7 @@ class CodecConfig:
     motion_checkerboard: bool = False
     motion_learned_context: bool = False
     motion_anchor_split: bool = False
+    motion_anchor_learned: bool = False
     intra_checkerboard: bool = False
     contextual_checkerboard: bool = False
     adaptor_refinement: bool = False
@@ -89,6 +91,8 @@ class CodecConfig:
         for option in ("motion_learned_context", "motion_anchor_split"):
             if getattr(self, option) and not self.motion_checkerboard:
                 raise ConfigError(f"codec config {self.name!r}: {option} needs motion_checkerboard")
+        if self.motion_anchor_learned and not self.motion_anchor_split:
+            raise ConfigError(f"codec config {self.name!r}: motion_anchor_learned needs motion_anchor_split")
 
     def lambda_at(self, rate: float) -> float:
         """The training λ of a rate point; a fractional rate interpolates log λ, as `RateScales` does log q."""

@@ -74,7 +74,9 @@ class MotionCodec(TransformCodec):
             self.hint_to_latent.weight[self.FLOW_CHANNELS, :, 0, 0] = torch.eye(2)
             self.latent_to_flow.weight[:, self.FLOW_CHANNELS, 0, 0] = torch.eye(2)
         context = CheckerboardContext(mc, config.motion_learned_context) if config.motion_checkerboard else None
-        anchor_context = DiagonalAnchorContext(mc) if config.motion_anchor_split else None
+        anchor_context = None
+        if config.motion_anchor_split:
+            anchor_context = DiagonalAnchorContext(mc, learned=config.motion_anchor_learned)
         self.latent = HyperpriorLatentCoder(mc, config.motion_hyper_channels,
                                              mean_channels=config.motion_mean_channels, context=context,
                                              mean_prediction=config.motion_mean_prediction,

@@ -126,9 +126,10 @@ class DiagonalAnchorContext(nn.Module):
     from the neighbours' residuals, starting as their average (a smooth field's prediction, as `CheckerboardContext`
     starts), the raw scales from the neighbours' magnitudes, starting at no correction. Depthwise, because the
     motion latent it was made for carries its motion in two of its channels, and it costs 2 * 10 weights a channel.
+    With `learned`, a `LearnedCheckerboardContext` adds its corrections, as in `CheckerboardContext`.
     """
 
-    def __init__(self, channels: int):
+    def __init__(self, channels: int, learned: bool = False):
         super().__init__()
         self.means = nn.Conv2d(channels, channels, 3, groups=channels)
         self.scales = nn.Conv2d(channels, channels, 3, groups=channels)
@@ -136,18 +137,25 @@ class DiagonalAnchorContext(nn.Module):
         with torch.no_grad():
             for dy, dx in ((0, 0), (0, 2), (2, 0), (2, 2)):
                 self.means.weight[:, 0, dy, dx] = 0.25
+        self.learned = LearnedCheckerboardContext(channels) if learned else None
 
-    def forward(self, even_residuals: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean shifts, raw-scale shifts) from the even anchors' residuals (zero elsewhere)."""
+    def forward(self, even_residuals: torch.Tensor, raw_scales: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean shifts, raw-scale shifts) from the even anchors' residuals (zero elsewhere); `raw_scales` only
+        reach the learned part."""
         padded = _reflect_pad(even_residuals)
-        return self.means(padded), self.scales(padded.abs())
+        mean_shift, scale_shift = self.means(padded), self.scales(padded.abs())
+        if self.learned is not None:
+            learned_mean_shift, learned_scale_shift = self.learned(even_residuals, raw_scales)
+            mean_shift, scale_shift = mean_shift + learned_mean_shift, scale_shift + learned_scale_shift
+        return mean_shift, scale_shift
 
 
 class LearnedCheckerboardContext(nn.Module):
-    """Corrections (means, raw scales) for the second checkerboard pass from a small nonlinear net.
+    """Corrections (means, raw scales) for a checkerboard pass (the second half, or the odd anchors when the anchors
+    are split) from a small nonlinear net.
 
-    Its inputs: the decoded anchors' residuals and their magnitudes through a 3x3 convolution (reflection padding,
-    as in `CheckerboardContext`), and the hyperprior's raw scales at the position through a 1x1 one. A scale follows
+    Its inputs: the residuals decoded before the pass and their magnitudes through a 3x3 convolution (reflection
+    padding, as in `CheckerboardContext`), and the hyperprior's raw scales at the position through a 1x1 one. A scale follows
     how large the neighbours' residuals came out against what the hyperprior expected, which a map linear in the
     signed residuals cannot express. The last layer starts at zero: a fresh context changes nothing, and the
     stream it codes costs what the hyperprior alone would.
@@ -359,7 +367,7 @@ class HyperpriorLatentCoder(nn.Module):
             passes = [(anchors, None), second_half]
             if self.anchor_context is not None:
                 even = even_anchor_mask(*means.shape[-2:], means.device)
-                odd_anchors = anchors & ~even, lambda residuals: self.anchor_context(residuals * even)
+                odd_anchors = anchors & ~even, lambda residuals: self.anchor_context(residuals * even, raw_scales)
                 passes = [(even, None), odd_anchors, second_half]
         groups = [slice(None)] if self.channel_context is None else self.channel_context.groups
         y_hat = residuals = torch.zeros_like(means)
