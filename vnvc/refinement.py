@@ -50,18 +50,23 @@ def _entropy_models_training(model: torch.nn.Module, training: bool) -> Iterator
 @dataclass(frozen=True)
 class LatentRefinement:
     """How the encoder refines each frame's latents: `steps` Adam steps (0: off) at learning rate `intra_lr` for
-    I-frames and `inter_lr` for P-frames, in units of a quantization step."""
+    the I-frame latent, `motion_lr` and `contextual_lr` for a P-frame's two latents, in units of a quantization
+    step. The P-frame's latents take their own rates: most of y's symbols are zero, and a step of 0.1 on each turns
+    many into ±1 within a few steps (J 2.5-5x its start on the held-out clips), while the motion latent gains from
+    steps three times y's (docs/ARCHITECTURE.md, round 26)."""
 
     steps: int = 20
     intra_lr: float = 0.005
-    inter_lr: float = 0.1
+    motion_lr: float = 0.03
+    contextual_lr: float = 0.01
     check_every: int = 5
 
     def __post_init__(self) -> None:
         if self.steps < 0 or self.check_every < 1:
             raise InputError(f"refinement needs steps >= 0 and check_every >= 1, got {self.steps}, {self.check_every}")
-        if self.intra_lr <= 0 or self.inter_lr <= 0:
-            raise InputError(f"refinement learning rates must be positive, got {self.intra_lr}, {self.inter_lr}")
+        rates = (self.intra_lr, self.motion_lr, self.contextual_lr)
+        if min(rates) <= 0:
+            raise InputError(f"refinement learning rates must be positive, got {rates}")
 
     def intra(self, model: VideoCodec, x: torch.Tensor, rate: float, size: tuple[int, int]) -> torch.Tensor:
         """The I-frame latent to code for the padded frame `x` whose picture is its top-left `size` (h, w)."""
@@ -74,7 +79,7 @@ class LatentRefinement:
             x = x.clone()
             with torch.no_grad():
                 start = (model.intra.latent_of(x, rate=rate),)
-            (latent,) = self._minimize(model, start, cost, self.intra_lr)
+            (latent,) = self._minimize(model, start, cost, (self.intra_lr,))
         return latent
 
     def inter(
@@ -90,14 +95,15 @@ class LatentRefinement:
             x, reference = x.clone(), reference.clone()
             with torch.no_grad():
                 start = model.inter_latents(x, reference, rate)
-            motion, contextual = self._minimize(model, start, cost, self.inter_lr)
+            motion, contextual = self._minimize(model, start, cost, (self.motion_lr, self.contextual_lr))
         return motion, contextual
 
     def _minimize(
-        self, model: VideoCodec, start: Latents, cost: Callable[[Latents], torch.Tensor], lr: float
+        self, model: VideoCodec, start: Latents, cost: Callable[[Latents], torch.Tensor], lrs: tuple[float, ...]
     ) -> Latents:
+        """The lowest-J latents seen from `start`, each latent stepped at its own learning rate in `lrs`."""
         latents = tuple(t.clone().requires_grad_() for t in start)
-        optimizer = torch.optim.Adam(latents, lr=lr)
+        optimizer = torch.optim.Adam([{"params": [t], "lr": lr} for t, lr in zip(latents, lrs)])
         best, best_cost = start, self._score(model, latents, cost)
         device = start[0].device
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
