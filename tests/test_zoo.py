@@ -80,3 +80,8 @@ def test_half_precision_convolutions_load_back_bit_identical(tiny_model, tmp_pat
     assert loaded.checkpoint_id() == model.checkpoint_id()
     assert torch.equal(loaded.intra.latent.conditional._cdfs, model.intra.latent.conditional._cdfs)
 
+
+def test_the_shipped_default_stores_half_precision_convolutions():
+    stored = zoo.read_checkpoint(zoo.CHECKPOINT_DIR / zoo.shipped_models()[zoo.DEFAULT].file)["state_dict"]
+    kernels = [tensor for tensor in stored.values() if tensor.dim() == 4]  # the convolutions' weights
+    assert len(kernels) > 100 and all(kernel.dtype == torch.float16 for kernel in kernels)
