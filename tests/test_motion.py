@@ -10,7 +10,7 @@ from vnvc.data.natural import NaturalClipDataset
 from vnvc.layers import flow_warp
 from vnvc.models import VideoCodec, load_codec_config
 from vnvc.models.inter import FLOW_UNIT
-from vnvc.models.motion_estimation import estimate_flow
+from vnvc.models.motion_estimation import MOTION_COST, estimate_flow, motion_cost
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,18 @@ def test_smoothing_gives_ambiguous_blocks_their_neighbours_flow(photo_clips):
     assert torch.all(smoothed[:, 0] == 3) and torch.all(smoothed[:, 1] == 2)
 
 
+def test_the_motion_cost_alone_gives_ambiguous_blocks_their_neighbours_flow(photo_clips):
+    """Without smoothing, the search's motion cost (a candidate's distance from its neighbours' median, charged
+    against its match) keeps the flat patch within a quarter pixel of the photograph's flow (the sub-pixel steps
+    still follow the patch's noise), where the bare search strays by pixels."""
+    current, reference = _shifted_pair_with_flat_patch(photo_clips[0][0][:1], 3, 2)
+    true_flow = torch.tensor([3.0, 2.0]).view(1, 2, 1, 1)
+    bare = estimate_flow(current, reference, smoothing_rounds=0)[..., 56:72, 56:72]
+    charged = estimate_flow(current, reference, smoothing_rounds=0, motion_cost=MOTION_COST)[..., 56:72, 56:72]
+    assert (bare - true_flow).abs().max() > 1
+    assert (charged - true_flow).abs().max() <= 0.25
+
+
 def test_smoothing_keeps_a_moving_object_that_the_frame_pins_down(photo_clips):
     """A 32x32 object of strong texture (smooth noise of full contrast) moving by (-4, 1) over a photograph moving
     by (3, 2) keeps its own flow: there the neighbours' flow would match far worse."""
@@ -65,8 +77,8 @@ def test_smoothing_keeps_a_moving_object_that_the_frame_pins_down(photo_clips):
     reference[..., 40:90, 40:90] = (texture - texture.min()) / (texture.max() - texture.min())
     current = torch.roll(reference, shifts=(-2, -3), dims=(-2, -1))
     current[..., 48:80, 48:80] = reference[..., 49:81, 44:76]  # current(i, j) = reference(i + 1, j - 4)
-    for rounds in (0, 8):
-        flow = estimate_flow(current, reference, smoothing_rounds=rounds)
+    for rounds, motion_cost in ((0, 0.0), (8, 0.0), (8, MOTION_COST)):
+        flow = estimate_flow(current, reference, smoothing_rounds=rounds, motion_cost=motion_cost)
         assert torch.all(flow[:, 0, 48:80, 48:80] == -4) and torch.all(flow[:, 1, 48:80, 48:80] == 1)
 
 
@@ -100,3 +112,11 @@ def test_large_frames_search_further():
 def test_frames_off_the_search_grid_are_padded_and_cropped_back():
     clip, _ = NaturalClipDataset(4, 2, 100, 76, seed=2, with_flow=True)[0]
     assert estimate_flow(clip[1:], clip[:1]).shape == (1, 2, 100, 76)
+
+
+def test_the_motion_cost_falls_with_the_rate_points_lambda():
+    assert motion_cost(0.0018, 0.0018) == MOTION_COST
+    assert motion_cost(0.0036, 0.0018) == pytest.approx(MOTION_COST / 2)
+    config = load_codec_config("small")
+    costs = [motion_cost(config.lambda_at(rate), config.lambdas[0]) for rate in (0, 0.5, 1, 2, 3)]
+    assert costs == sorted(costs, reverse=True) and costs[-1] < 0.2 * costs[0]

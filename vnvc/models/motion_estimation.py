@@ -5,9 +5,12 @@ matcher compares the current frame with the decoded reference frame (here the re
 gives the motion encoder a backward flow to code, so that the learned motion codec starts from a working
 estimate instead of having to discover correlation on its own (docs/ARCHITECTURE.md, "Where we departed").
 
-Like a classic encoder's rate-constrained search, it also prefers flows that are cheap to code: at every level a
-block whose match barely depends on its flow (flat areas, occlusions, the frame's edges) takes the median flow of
-its neighbours (`smooth_flow`), so the field the motion codec codes is free of the search's random outliers.
+Like a classic encoder's rate-constrained search, it also prefers flows that are cheap to code: each candidate's
+match cost carries a motion cost, `motion_cost` times its distance from the median flow of the parent blocks
+around it (the predictor, as a classic encoder charges a vector's difference from its predictor), and at every
+level a block whose match barely depends on its flow (flat areas, occlusions, the frame's edges) takes the median
+flow of its neighbours (`smooth_flow`), so the field the motion codec codes is free of the search's random
+outliers.
 """
 
 from __future__ import annotations
@@ -17,6 +20,17 @@ import torch.nn.functional as F
 
 from ..layers import flow_warp
 from ..precision import in_float32
+
+
+# Mean absolute luma difference (luma in [0, 1]) a candidate may give up per pixel of distance from its predictor,
+# at a codec's lowest rate point; `motion_cost` scales it to the others (docs/ARCHITECTURE.md, round 27).
+MOTION_COST = 0.002
+
+
+def motion_cost(lmbda: float, lowest_lmbda: float) -> float:
+    """The search's motion cost at a rate point trained with λ `lmbda`: `MOTION_COST` at the codec's lowest λ,
+    falling in proportion to λ above it (a higher rate point pays more bits for a better match)."""
+    return MOTION_COST * lowest_lmbda / lmbda
 
 
 def _luma(x: torch.Tensor) -> torch.Tensor:
@@ -30,16 +44,20 @@ def _block_cost(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tens
 
 
 def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, radius: int, step: float,
-            block: int) -> torch.Tensor:
+            block: int, motion_cost: float = 0.0) -> torch.Tensor:
     """Block flow (N, 2, H/block, W/block): per block, the candidate `flow` + step·(dx, dy), |dx|, |dy| <= radius,
-    whose warp of `reference` matches `current` best over the block (mean absolute luma difference; ties go to
+    whose warp of `reference` matches `current` best over the block (mean absolute luma difference plus
+    `motion_cost` per pixel of the candidate's L1 distance from the median of `flow` around the block; ties go to
     the smaller change)."""
     offsets = sorted(((dx, dy) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
                      key=lambda d: (abs(d[0]) + abs(d[1]), d))
+    predictor = _neighbourhood_median(flow)
     best_cost, best = torch.full_like(flow[:, :1], float("inf")), flow
     for dx, dy in offsets:  # one candidate at a time: memory stays at a few frames even at 1080p
         candidate = flow + step * torch.tensor([dx, dy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
         cost = _block_cost(current, reference, candidate, block)
+        if motion_cost:
+            cost = cost + motion_cost * (candidate - predictor).abs().sum(dim=1, keepdim=True)
         better = cost < best_cost
         best_cost = torch.where(better, cost, best_cost)
         best = torch.where(better, candidate, best)
@@ -84,13 +102,14 @@ def pyramid_levels(height: int, width: int, block: int = 8, min_levels: int = 4,
 @in_float32
 def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | None = None, radius: int = 3,
                   block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25), tolerance: float = 0.008,
-                  smoothing_rounds: int = 8) -> torch.Tensor:
+                  smoothing_rounds: int = 8, motion_cost: float = 0.0) -> torch.Tensor:
     """Backward flow (N, 2, H, W) in pixels such that `flow_warp(reference, flow)` approximates `current`.
 
     Images (N, 3, H, W) in [0, 1]. Block matching over a pyramid of `levels` halvings (default: `pyramid_levels`):
     at each level one flow per `block`×`block` block, searched in full over ±`radius` pixels around the flow of its
-    parent block (so up to ±radius·(2^levels − 1) pixels in all), then refined at full resolution by each step of
-    `subpel`. The flow is smoothed (`smooth_flow` with `tolerance` and `smoothing_rounds`; 0 rounds turn it off)
+    parent block (so up to ±radius·(2^levels − 1) pixels in all), each candidate charged `motion_cost` per pixel
+    of its distance from its neighbourhood's median flow (in the level's pixels; 0 turns it off), then refined at
+    full resolution by each step of `subpel`. The flow is smoothed (`smooth_flow` with `tolerance` and `smoothing_rounds`; 0 rounds turn it off)
     after each level's search, so that no level passes an outlier on to the finer ones, where it would grow into
     a run of wrong blocks, and once more at the end (docs/ARCHITECTURE.md). The result is constant over blocks.
     Frames are edge-padded to a multiple of block·2^(levels-1) for the search and the flow cropped back.
@@ -109,10 +128,10 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
     for level, (cur, ref) in enumerate(reversed(pyramid)):
         if level:
             flow = 2 * F.interpolate(flow, scale_factor=2, mode="nearest")
-        flow = _search(cur, ref, flow, radius, 1.0, block)
+        flow = _search(cur, ref, flow, radius, 1.0, block, motion_cost)
         flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
     for step in subpel:
-        flow = _search(cur, ref, flow, 1, step, block)
+        flow = _search(cur, ref, flow, 1, step, block, motion_cost)
     flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
     flow = F.interpolate(flow, scale_factor=block, mode="nearest")[..., :height, :width]
     return flow.to(current.dtype)

@@ -20,7 +20,7 @@ from .config import CodecConfig
 from .inter import EncoderHint, InterCodec
 from .intra import IntraCodec
 from .latent_coding import CodedLatent
-from .motion_estimation import estimate_flow
+from .motion_estimation import estimate_flow, motion_cost
 from .reconstruction import FeatureEnhancement, FrameReconstruction
 
 
@@ -122,7 +122,7 @@ class VideoCodec(nn.Module):
         """`latents`: the rate-scaled (motion, contextual) latents to code instead of the analysis transforms'
         (`inter_latents`, `vnvc.refinement`)."""
         stream = StreamWriter()
-        hint = self.encoder_hint(x, reference) if latents is None else None
+        hint = self.encoder_hint(x, reference, rate) if latents is None else None
         coded, feature = self.inter.compress(x, reference, hint, rate, stream, latents)
         return self._inter_frame(stream.finish(), coded, feature)
 
@@ -143,13 +143,16 @@ class VideoCodec(nn.Module):
 
     def inter_latents(self, x: torch.Tensor, reference: torch.Tensor, rate: float) -> tuple[torch.Tensor, torch.Tensor]:
         """The rate-scaled latents `encode_inter` would code for frame `x`."""
-        return self.inter.analyse(x, reference, self.encoder_hint(x, reference), rate)
+        return self.inter.analyse(x, reference, self.encoder_hint(x, reference, rate), rate)
 
     @torch.no_grad()
-    def encoder_hint(self, x: torch.Tensor, reference: torch.Tensor) -> EncoderHint:
-        """The encoder's search for frame `x`: the reconstruction of `reference` and block matching against it."""
+    def encoder_hint(self, x: torch.Tensor, reference: torch.Tensor, rate: float | None = None) -> EncoderHint:
+        """The encoder's search for frame `x`: the reconstruction of `reference` and block matching against it.
+        Coding at `rate`, the search charges each candidate flow the rate point's `motion_cost`; without a rate
+        (training, where a batch mixes rate points) it matches on the picture alone."""
         pixels = self.reconstruction(reference).clamp(0, 1)
-        return EncoderHint(estimate_flow(x, pixels), pixels)
+        cost = 0.0 if rate is None else motion_cost(self.config.lambda_at(rate), self.config.lambdas[0])
+        return EncoderHint(estimate_flow(x, pixels, motion_cost=cost), pixels)
 
     def motion_hint(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
         """The block-matching flow of `encoder_hint`."""
