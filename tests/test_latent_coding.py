@@ -275,21 +275,29 @@ def test_the_checkerboard_context_learns_from_the_rate():
     assert coder.context.conv.weight.grad.abs().sum() > 0
 
 
+def _grown_and_trained(coder: HyperpriorLatentCoder, grown: HyperpriorLatentCoder, seed: int) -> HyperpriorLatentCoder:
+    """`grown` (a learned part added) with `coder`'s weights: checks that the fresh part codes the same symbols in
+    the same bits and decodes what it encodes, then runs one backward pass of the rate in training mode."""
+    grown.load_state_dict(coder.state_dict(), strict=False)
+    grown = _fitted(grown)
+    torch.manual_seed(seed)
+    y = _smooth_field() + 0.5 * torch.randn(1, 6, 16, 16)
+    (alone, _), (with_learned, _) = _compress(coder, y), _compress(grown, y)
+    for coder_symbols, grown_symbols in zip(alone.symbols, with_learned.symbols):
+        assert torch.equal(coder_symbols, grown_symbols)
+    assert with_learned.estimated_bits == pytest.approx(alone.estimated_bits, rel=1e-6)
+    _assert_decodes_what_it_encodes(grown, y)
+    grown.train()
+    (-torch.log2(grown(y)[1]["y"]).sum()).backward()
+    return grown
+
+
 def test_a_fresh_learned_part_leaves_the_linear_context_as_it_is():
     """With `learned`, the linear context carries a learned part that starts at zero: the same symbols and bits as
     the linear context alone, and the rate reaches the learned part's last layer."""
     _, linear = _coder_pair()
     both = HyperpriorLatentCoder(6, 4, mean_channels=2, context=CheckerboardContext(6, learned=True))
-    both.load_state_dict(linear.state_dict(), strict=False)
-    both = _fitted(both)
-    torch.manual_seed(3)
-    y = _smooth_field() + 0.5 * torch.randn(1, 6, 16, 16)
-    (alone, _), (with_learned, _) = _compress(linear, y), _compress(both, y)
-    for linear_symbols, both_symbols in zip(alone.symbols, with_learned.symbols):
-        assert torch.equal(linear_symbols, both_symbols)
-    assert with_learned.estimated_bits == pytest.approx(alone.estimated_bits, rel=1e-6)
-    both.train()
-    (-torch.log2(both(y)[1]["y"]).sum()).backward()
+    both = _grown_and_trained(linear, both, seed=3)
     assert both.context.learned.head[-1].weight.grad.abs().sum() > 0
 
 
@@ -349,17 +357,7 @@ def test_a_fresh_learned_anchor_part_changes_nothing_and_learns():
     _, split = _split_pair()
     both = HyperpriorLatentCoder(6, 4, mean_channels=2, context=CheckerboardContext(6),
                                  anchor_context=DiagonalAnchorContext(6, learned=True))
-    both.load_state_dict(split.state_dict(), strict=False)
-    both = _fitted(both)
-    torch.manual_seed(6)
-    y = _smooth_field() + 0.5 * torch.randn(1, 6, 16, 16)
-    (alone, _), (with_learned, _) = _compress(split, y), _compress(both, y)
-    for split_symbols, both_symbols in zip(alone.symbols, with_learned.symbols):
-        assert torch.equal(split_symbols, both_symbols)
-    assert with_learned.estimated_bits == pytest.approx(alone.estimated_bits, rel=1e-6)
-    _assert_decodes_what_it_encodes(both, y)
-    both.train()
-    (-torch.log2(both(y)[1]["y"]).sum()).backward()
+    both = _grown_and_trained(split, both, seed=6)
     assert both.anchor_context.learned.head[-1].weight.grad.abs().sum() > 0
 
 
