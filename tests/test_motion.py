@@ -10,7 +10,7 @@ from vnvc.data.natural import NaturalClipDataset
 from vnvc.layers import flow_warp
 from vnvc.models import VideoCodec, load_codec_config
 from vnvc.models.inter import FLOW_UNIT
-from vnvc.models.motion_estimation import MOTION_COST, estimate_flow, motion_cost
+from vnvc.models.motion_estimation import MOTION_COST, estimate_flow, motion_cost_at
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +115,8 @@ def test_frames_off_the_search_grid_are_padded_and_cropped_back():
 
 
 def test_the_motion_cost_falls_with_the_rate_points_lambda():
-    assert motion_cost(0.0018, 0.0018) == MOTION_COST
-    assert motion_cost(0.0036, 0.0018) == pytest.approx(MOTION_COST / 2)
+    assert motion_cost_at(0.0018, 0.0018) == MOTION_COST
+    assert motion_cost_at(0.0036, 0.0018) == pytest.approx(MOTION_COST / 2)
     config = load_codec_config("small")
-    costs = [motion_cost(config.lambda_at(rate), config.lambdas[0]) for rate in (0, 0.5, 1, 2, 3)]
+    costs = [motion_cost_at(config.lambda_at(rate), config.lambdas[0]) for rate in (0, 0.5, 1, 2, 3)]
     assert costs == sorted(costs, reverse=True) and costs[-1] < 0.2 * costs[0]

@@ -69,7 +69,8 @@ def test_refined_frames_cost_no_more_in_real_bits_and_decoded_pixels(small_model
         latents = refinement.inter(small_model, second, reference, RATE, size)
         refined_p = small_model.encode_inter(second, reference, RATE, latents=latents)
         assert _frame_cost(small_model, sample_frames[0], refined) < _frame_cost(small_model, sample_frames[0], plain)
-        assert _frame_cost(small_model, sample_frames[1], refined_p) < _frame_cost(small_model, sample_frames[1], plain_p)
+        refined_cost = _frame_cost(small_model, sample_frames[1], refined_p)
+        assert refined_cost < _frame_cost(small_model, sample_frames[1], plain_p)
 
 
 def test_refined_stream_decodes_to_what_the_encoder_predicted(small_model, sample_frames, tmp_path):

@@ -23,12 +23,12 @@ from ..precision import in_float32
 
 
 # Mean absolute luma difference (luma in [0, 1]) a candidate may give up per pixel of distance from its predictor,
-# at a codec's lowest rate point; `motion_cost` scales it to the others (docs/ARCHITECTURE.md, round 27).
+# at a codec's lowest rate point; `motion_cost_at` scales it to the others (docs/ARCHITECTURE.md, round 27).
 MOTION_COST = 0.002
 
 
-def motion_cost(lmbda: float, lowest_lmbda: float) -> float:
-    """The search's motion cost at a rate point trained with λ `lmbda`: `MOTION_COST` at the codec's lowest λ,
+def motion_cost_at(lmbda: float, lowest_lmbda: float) -> float:
+    """The search's `motion_cost` at a rate point trained with λ `lmbda`: `MOTION_COST` at the codec's lowest λ,
     falling in proportion to λ above it (a higher rate point pays more bits for a better match)."""
     return MOTION_COST * lowest_lmbda / lmbda
 
@@ -109,9 +109,10 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
     at each level one flow per `block`×`block` block, searched in full over ±`radius` pixels around the flow of its
     parent block (so up to ±radius·(2^levels − 1) pixels in all), each candidate charged `motion_cost` per pixel
     of its distance from its neighbourhood's median flow (in the level's pixels; 0 turns it off), then refined at
-    full resolution by each step of `subpel`. The flow is smoothed (`smooth_flow` with `tolerance` and `smoothing_rounds`; 0 rounds turn it off)
-    after each level's search, so that no level passes an outlier on to the finer ones, where it would grow into
-    a run of wrong blocks, and once more at the end (docs/ARCHITECTURE.md). The result is constant over blocks.
+    full resolution by each step of `subpel`. The flow is smoothed (`smooth_flow` with `tolerance` and
+    `smoothing_rounds`; 0 rounds turn it off) after each level's search, so that no level passes an outlier on to
+    the finer ones, where it would grow into a run of wrong blocks, and once more at the end (docs/ARCHITECTURE.md).
+    The result is constant over blocks.
     Frames are edge-padded to a multiple of block·2^(levels-1) for the search and the flow cropped back.
     """
     height, width = current.shape[-2:]

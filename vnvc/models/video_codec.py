@@ -20,7 +20,7 @@ from .config import CodecConfig
 from .inter import EncoderHint, InterCodec
 from .intra import IntraCodec
 from .latent_coding import CodedLatent
-from .motion_estimation import estimate_flow, motion_cost
+from .motion_estimation import estimate_flow, motion_cost_at
 from .reconstruction import FeatureEnhancement, FrameReconstruction
 
 
@@ -148,10 +148,10 @@ class VideoCodec(nn.Module):
     @torch.no_grad()
     def encoder_hint(self, x: torch.Tensor, reference: torch.Tensor, rate: float | None = None) -> EncoderHint:
         """The encoder's search for frame `x`: the reconstruction of `reference` and block matching against it.
-        Coding at `rate`, the search charges each candidate flow the rate point's `motion_cost`; without a rate
+        Coding at `rate`, the search charges each candidate flow the rate point's `motion_cost_at`; without a rate
         (training, where a batch mixes rate points) it matches on the picture alone."""
         pixels = self.reconstruction(reference).clamp(0, 1)
-        cost = 0.0 if rate is None else motion_cost(self.config.lambda_at(rate), self.config.lambdas[0])
+        cost = 0.0 if rate is None else motion_cost_at(self.config.lambda_at(rate), self.config.lambdas[0])
         return EncoderHint(estimate_flow(x, pixels, motion_cost=cost), pixels)
 
     def motion_hint(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
