@@ -143,11 +143,7 @@ class DiagonalAnchorContext(nn.Module):
         """(mean shifts, raw-scale shifts) from the even anchors' residuals (zero elsewhere); `raw_scales` only
         reach the learned part."""
         padded = _reflect_pad(even_residuals)
-        mean_shift, scale_shift = self.means(padded), self.scales(padded.abs())
-        if self.learned is not None:
-            learned_mean_shift, learned_scale_shift = self.learned(even_residuals, raw_scales)
-            mean_shift, scale_shift = mean_shift + learned_mean_shift, scale_shift + learned_scale_shift
-        return mean_shift, scale_shift
+        return _plus_learned(self.learned, self.means(padded), self.scales(padded.abs()), even_residuals, raw_scales)
 
 
 class LearnedCheckerboardContext(nn.Module):
@@ -155,10 +151,10 @@ class LearnedCheckerboardContext(nn.Module):
     are split) from a small nonlinear net.
 
     Its inputs: the residuals decoded before the pass and their magnitudes through a 3x3 convolution (reflection
-    padding, as in `CheckerboardContext`), and the hyperprior's raw scales at the position through a 1x1 one. A scale follows
-    how large the neighbours' residuals came out against what the hyperprior expected, which a map linear in the
-    signed residuals cannot express. The last layer starts at zero: a fresh context changes nothing, and the
-    stream it codes costs what the hyperprior alone would.
+    padding, as in `CheckerboardContext`), and the hyperprior's raw scales at the position through a 1x1 one. A
+    scale follows how large the neighbours' residuals came out against what the hyperprior expected, which a map
+    linear in the signed residuals cannot express. The last layer starts at zero: a fresh context changes nothing,
+    and the stream it codes costs what the hyperprior alone would.
     """
 
     def __init__(self, channels: int, hidden_channels: int = 48):
@@ -176,6 +172,17 @@ class LearnedCheckerboardContext(nn.Module):
         neighbours = torch.cat([anchor_residuals, anchor_residuals.abs()], dim=1)
         hidden = self.neighbours(_reflect_pad(neighbours)) + self.own_scale(raw_scales)
         return self.head(hidden).chunk(2, dim=1)
+
+
+def _plus_learned(
+    learned: LearnedCheckerboardContext | None, mean_shift: torch.Tensor, scale_shift: torch.Tensor,
+    residuals: torch.Tensor, raw_scales: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A linear context's (mean shifts, raw-scale shifts) with its optional learned part's corrections added."""
+    if learned is None:
+        return mean_shift, scale_shift
+    learned_mean_shift, learned_scale_shift = learned(residuals, raw_scales)
+    return mean_shift + learned_mean_shift, scale_shift + learned_scale_shift
 
 
 class CheckerboardContext(nn.Module):
@@ -206,10 +213,7 @@ class CheckerboardContext(nn.Module):
         """(mean shifts, raw-scale shifts) from the anchors' residuals (zero elsewhere); `raw_scales` only reach
         the learned part."""
         mean_shift, scale_shift = self.conv(_reflect_pad(anchor_residuals)).chunk(2, dim=1)
-        if self.learned is not None:
-            learned_mean_shift, learned_scale_shift = self.learned(anchor_residuals, raw_scales)
-            mean_shift, scale_shift = mean_shift + learned_mean_shift, scale_shift + learned_scale_shift
-        return mean_shift, scale_shift
+        return _plus_learned(self.learned, mean_shift, scale_shift, anchor_residuals, raw_scales)
 
 
 class ChannelContext(nn.Module):

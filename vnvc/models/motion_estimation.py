@@ -51,12 +51,12 @@ def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, 
     the smaller change)."""
     offsets = sorted(((dx, dy) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
                      key=lambda d: (abs(d[0]) + abs(d[1]), d))
-    predictor = _neighbourhood_median(flow)
+    predictor = _neighbourhood_median(flow) if motion_cost else None  # the bare search (training) skips it
     best_cost, best = torch.full_like(flow[:, :1], float("inf")), flow
     for dx, dy in offsets:  # one candidate at a time: memory stays at a few frames even at 1080p
         candidate = flow + step * torch.tensor([dx, dy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
         cost = _block_cost(current, reference, candidate, block)
-        if motion_cost:
+        if predictor is not None:
             cost = cost + motion_cost * (candidate - predictor).abs().sum(dim=1, keepdim=True)
         better = cost < best_cost
         best_cost = torch.where(better, cost, best_cost)
