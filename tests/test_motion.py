@@ -68,6 +68,17 @@ def test_the_motion_cost_alone_gives_ambiguous_blocks_their_neighbours_flow(phot
     assert (charged - true_flow).abs().max() <= 0.25
 
 
+def test_a_batch_charges_each_frame_its_own_motion_cost(photo_clips):
+    """Training charges each clip of a batch at its own rate point: frame by frame, the batched search equals the
+    search of that frame alone at its cost."""
+    pair = _shifted_pair_with_flat_patch(photo_clips[0][0][:1], 3, 2)
+    current, reference = (torch.cat([frame, frame]) for frame in pair)
+    batched = estimate_flow(current, reference, smoothing_rounds=0, motion_cost=torch.tensor([0.0, MOTION_COST]))
+    for i, cost in enumerate((0.0, MOTION_COST)):
+        assert torch.equal(batched[i:i + 1], estimate_flow(*pair, smoothing_rounds=0, motion_cost=cost))
+    assert not torch.equal(batched[0], batched[1])
+
+
 def test_smoothing_keeps_a_moving_object_that_the_frame_pins_down(photo_clips):
     """A 32x32 object of strong texture (smooth noise of full contrast) moving by (-4, 1) over a photograph moving
     by (3, 2) keeps its own flow: there the neighbours' flow would match far worse."""

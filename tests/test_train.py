@@ -166,6 +166,26 @@ def test_relative_rate_minimizes_the_mean_log_of_each_clips_bits():
         StageLoss(model, "inter_all", relative_rate=True)
 
 
+def test_charged_search_charges_each_clip_at_its_rate_point():
+    """With charged_search the stages search motion as coding does, each clip of the batch charged at its own rate
+    point (the batched search equals each clip's alone); the rate then differs from the bare search's, and the
+    intra stages, which run no search, refuse the option."""
+    model = load_model("config:tiny").eval()
+    clip = torch.stack([NaturalClipDataset(2, 2, 64, 64, seed=5)[i] for i in range(2)])
+    rates = torch.tensor([0, 3])
+    with torch.no_grad():
+        reference = model.intra.feature(model.intra(clip[:, 0], rate=rates)[0])
+    batched = model.encoder_hint(clip[:, 1], reference, rates).flow
+    for i in range(2):
+        alone = model.encoder_hint(clip[i:i + 1, 1], reference[i:i + 1], float(rates[i])).flow
+        assert torch.equal(batched[i:i + 1], alone)
+    assert not torch.equal(batched, model.encoder_hint(clip[:, 1], reference).flow)
+    charged = StageLoss(model, "motion_entropy", charged_search=True)(clip, rates)["bpp"]
+    assert float(charged) != float(StageLoss(model, "motion_entropy")(clip, rates)["bpp"])
+    with pytest.raises(ValueError, match="charged_search"):
+        StageLoss(model, "intra", charged_search=True)
+
+
 def test_losses_log_each_latents_share_of_the_rate():
     """The inter stages log the bpp of each of the four latents; together they are the frame's bpp."""
     model = load_model("config:tiny").train()
@@ -299,6 +319,10 @@ def test_bad_training_config(tmp_path):
     bad.write_text("codec = 'tiny'\ndata = dict(height=64, width=64)\n"
                    "stages = [dict(stage='cascade', steps=3, relative_rate=True)]\n")
     with pytest.raises(ConfigError, match="stage 0 .cascade. sets relative_rate"):
+        load_train_config(bad)
+    bad.write_text("codec = 'tiny'\ndata = dict(height=64, width=64)\n"
+                   "stages = [dict(stage='intra_entropy', steps=3, charged_search=True)]\n")
+    with pytest.raises(ConfigError, match="stage 0 .intra_entropy. sets charged_search"):
         load_train_config(bad)
 
 

@@ -44,14 +44,14 @@ def _block_cost(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tens
 
 
 def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, radius: int, step: float,
-            block: int, motion_cost: float = 0.0) -> torch.Tensor:
+            block: int, motion_cost: torch.Tensor | None = None) -> torch.Tensor:
     """Block flow (N, 2, H/block, W/block): per block, the candidate `flow` + step·(dx, dy), |dx|, |dy| <= radius,
     whose warp of `reference` matches `current` best over the block (mean absolute luma difference plus
-    `motion_cost` per pixel of the candidate's L1 distance from the median of `flow` around the block; ties go to
-    the smaller change)."""
+    `motion_cost` (None, or one per sample, (N, 1, 1, 1)) per pixel of the candidate's L1 distance from the median
+    of `flow` around the block; ties go to the smaller change)."""
     offsets = sorted(((dx, dy) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
                      key=lambda d: (abs(d[0]) + abs(d[1]), d))
-    predictor = _neighbourhood_median(flow) if motion_cost else None  # the bare search (training) skips it
+    predictor = _neighbourhood_median(flow) if motion_cost is not None else None  # only a charged search needs it
     best_cost, best = torch.full_like(flow[:, :1], float("inf")), flow
     for dx, dy in offsets:  # one candidate at a time: memory stays at a few frames even at 1080p
         candidate = flow + step * torch.tensor([dx, dy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
@@ -102,13 +102,14 @@ def pyramid_levels(height: int, width: int, block: int = 8, min_levels: int = 4,
 @in_float32
 def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | None = None, radius: int = 3,
                   block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25), tolerance: float = 0.008,
-                  smoothing_rounds: int = 8, motion_cost: float = 0.0) -> torch.Tensor:
+                  smoothing_rounds: int = 8, motion_cost: float | torch.Tensor = 0.0) -> torch.Tensor:
     """Backward flow (N, 2, H, W) in pixels such that `flow_warp(reference, flow)` approximates `current`.
 
     Images (N, 3, H, W) in [0, 1]. Block matching over a pyramid of `levels` halvings (default: `pyramid_levels`):
     at each level one flow per `block`×`block` block, searched in full over ±`radius` pixels around the flow of its
     parent block (so up to ±radius·(2^levels − 1) pixels in all), each candidate charged `motion_cost` per pixel
-    of its distance from its neighbourhood's median flow (in the level's pixels; 0 turns it off), then refined at
+    of its distance from its neighbourhood's median flow (in the level's pixels; one value, or one per frame;
+    0 turns it off), then refined at
     full resolution by each step of `subpel`. The flow is smoothed (`smooth_flow` with `tolerance` and
     `smoothing_rounds`; 0 rounds turn it off) after each level's search, so that no level passes an outlier on to
     the finer ones, where it would grow into a run of wrong blocks, and once more at the end (docs/ARCHITECTURE.md).
@@ -126,13 +127,15 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
         cur, ref = F.avg_pool2d(cur, 2), F.avg_pool2d(ref, 2)
         pyramid.append((cur, ref))
     flow = cur.new_zeros(cur.shape[0], 2, cur.shape[-2] // block, cur.shape[-1] // block)
+    cost = torch.as_tensor(motion_cost, dtype=flow.dtype, device=flow.device).reshape(-1, 1, 1, 1)
+    cost = cost if bool(cost.any()) else None
     for level, (cur, ref) in enumerate(reversed(pyramid)):
         if level:
             flow = 2 * F.interpolate(flow, scale_factor=2, mode="nearest")
-        flow = _search(cur, ref, flow, radius, 1.0, block, motion_cost)
+        flow = _search(cur, ref, flow, radius, 1.0, block, cost)
         flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
     for step in subpel:
-        flow = _search(cur, ref, flow, 1, step, block, motion_cost)
+        flow = _search(cur, ref, flow, 1, step, block, cost)
     flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
     flow = F.interpolate(flow, scale_factor=block, mode="nearest")[..., :height, :width]
     return flow.to(current.dtype)

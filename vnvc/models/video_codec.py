@@ -91,8 +91,11 @@ class VideoCodec(nn.Module):
         pixels, likelihoods = self.intra(x, rate=rate)
         return FrameOutput(pixels, self.intra.feature(pixels), likelihoods)
 
-    def forward_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor) -> FrameOutput:
-        feature, likelihoods = self.inter(x, reference, self.encoder_hint(x, reference), rate)
+    def forward_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor,
+                      charged_search: bool = False) -> FrameOutput:
+        """`charged_search`: the encoder's search charges motion at each sample's `rate` as when coding."""
+        hint = self.encoder_hint(x, reference, rate if charged_search else None)
+        feature, likelihoods = self.inter(x, reference, hint, rate)
         return FrameOutput(self.reconstruction(feature), feature, likelihoods)
 
     # --- coding ---------------------------------------------------------------------------------------------
@@ -146,17 +149,21 @@ class VideoCodec(nn.Module):
         return self.inter.analyse(x, reference, self.encoder_hint(x, reference, rate), rate)
 
     @torch.no_grad()
-    def encoder_hint(self, x: torch.Tensor, reference: torch.Tensor, rate: float | None = None) -> EncoderHint:
+    def encoder_hint(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor | None = None
+                     ) -> EncoderHint:
         """The encoder's search for frame `x`: the reconstruction of `reference` and block matching against it.
-        Coding at `rate`, the search charges each candidate flow the rate point's `motion_cost_at`; without a rate
-        (training, where a batch mixes rate points) it matches on the picture alone."""
+        At `rate` (one rate point, or one per sample in training) the search charges each candidate flow the rate
+        point's `motion_cost_at`; without a rate it matches on the picture alone."""
         pixels = self.reconstruction(reference).clamp(0, 1)
-        cost = 0.0 if rate is None else motion_cost_at(self.config.lambda_at(rate), self.config.lambdas[0])
-        return EncoderHint(estimate_flow(x, pixels, motion_cost=cost), pixels)
+        return EncoderHint(estimate_flow(x, pixels, motion_cost=self._motion_cost(rate)), pixels)
 
-    def motion_hint(self, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-        """The block-matching flow of `encoder_hint`."""
-        return self.encoder_hint(x, reference).flow
+    def _motion_cost(self, rate: float | torch.Tensor | None) -> float | torch.Tensor:
+        if rate is None:
+            return 0.0
+        lowest = self.config.lambdas[0]
+        if isinstance(rate, torch.Tensor):
+            return torch.tensor([motion_cost_at(self.config.lambda_at(float(r)), lowest) for r in rate.flatten()])
+        return motion_cost_at(self.config.lambda_at(rate), lowest)
 
     # --- consumers of F̂t ----------------------------------------------------------------------------------
     def pixels(self, frame: CodedFrame) -> torch.Tensor:

@@ -18,8 +18,9 @@ A training config (mmengine python file) names the codec architecture, the data,
     # decoder sees y plus noise, not rounded y: revives a dead latent), detach_contextual_rate (the contextual
     # rate trains its entropy model only, not the encoder), for the entropy stages relative_rate (minimize the
     # mean log of each clip's bits, not the mean bits), for inter_all, cascade and joint intra_feature (train the
-    # I-frame adaptor's refinement too) and, for inter_motion, flow_weight (the clips' exact camera flow
-    # supervises the decoded flow)
+    # I-frame adaptor's refinement too), for every stage that runs the motion search charged_search (charge
+    # motion at each clip's rate point, as coding does) and, for inter_motion, flow_weight (the clips' exact camera
+    # flow supervises the decoded flow)
     # joint human-machine fine-tuning: labelled clips from a generated dataset, a trained frozen detector
     #   dict(stage="joint", steps=200, lr=2e-5, frames=3, task=dict(data="out/synth", split="train",
     #        config="configs/tasks/small/detection_feature.py", head="checkpoints/heads/detection_feature.pth",
@@ -47,7 +48,7 @@ from ..errors import ConfigError, TrainingError
 from ..models import VideoCodec, load_codec_config
 from ..zoo import model_from_checkpoint, read_checkpoint, save_checkpoint
 from . import distributed
-from .stages import ENTROPY_STAGES, INTRA_FEATURE_STAGES, STAGES, StageLoss, trainable_parameters
+from .stages import STAGE_OPTIONS, STAGES, StageLoss, trainable_parameters
 
 _CLIP_POOL = 1 << 30  # the natural-clip generator is indexed, not enumerated
 PRECISIONS = ("fp32", "bf16")
@@ -79,12 +80,10 @@ def load_train_config(path: str | Path) -> dict[str, Any]:
         missing = [k for k in ("data", "config", "head") if k not in stage.get("task", {})]
         if stage["stage"] == "joint" and missing:
             raise ConfigError(f"training config {path}: joint stage {i} needs `task` with {missing}")
-        if stage.get("relative_rate") and stage["stage"] not in ENTROPY_STAGES:
-            raise ConfigError(f"training config {path}: stage {i} ({stage['stage']}) sets relative_rate, an option "
-                              f"of the entropy stages {ENTROPY_STAGES} only")
-        if stage.get("intra_feature") and stage["stage"] not in INTRA_FEATURE_STAGES:
-            raise ConfigError(f"training config {path}: stage {i} ({stage['stage']}) sets intra_feature, an option "
-                              f"of the stages {INTRA_FEATURE_STAGES} only")
+        for option, allowed in STAGE_OPTIONS.items():
+            if stage.get(option) and stage["stage"] not in allowed:
+                raise ConfigError(f"training config {path}: stage {i} ({stage['stage']}) sets {option}, an option "
+                                  f"of the stages {allowed} only")
     return cfg
 
 
@@ -249,7 +248,7 @@ class Trainer:
         loss = StageLoss(self.model, stage["stage"], task, weight, float(stage.get("rate_weight", 1.0)),
                          float(stage.get("flow_weight", 0.0)), bool(stage.get("contextual_noise", False)),
                          bool(stage.get("detach_contextual_rate", False)), bool(stage.get("relative_rate", False)),
-                         bool(stage.get("intra_feature", False)))
+                         bool(stage.get("intra_feature", False)), bool(stage.get("charged_search", False)))
         loss = loss.to(self.ctx.device)
         if self.ctx.enabled:
             loss = DistributedDataParallel(loss, find_unused_parameters=True)

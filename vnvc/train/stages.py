@@ -28,7 +28,9 @@ A stage of `INTRA_FEATURE_STAGES` with `intra_feature` also trains the I-frame a
 (`AdaptorRefinement`, codec option `adaptor_refinement`): the first reference the P-frames see, which costs no bits.
 An entropy stage with `relative_rate` minimizes the mean log of each clip's bits instead of the mean bits: every
 clip and rate point weighs by its relative saving, the measure BD-rate takes, where the plain mean lets the high
-rate points, which cost the most bits, lead.
+rate points, which cost the most bits, lead. A stage with `charged_search` runs the encoder's motion search as
+coding does, charging motion at each clip's rate point (`VideoCodec.encoder_hint`); without it the search matches
+on the picture alone, as every round before 28 trained.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from torch import nn
 
 from ..layers import flow_warp
 from ..models import FrameOutput, VideoCodec
+from ..models.inter import EncoderHint
 from ..models.video_codec import likelihood_bits
 from .losses import rd_loss
 
@@ -45,6 +48,8 @@ STAGES = ("intra", "intra_entropy", "inter_motion", "motion_entropy", "contextua
           "inter_contextual", "inter_all", "cascade", "joint")
 ENTROPY_STAGES = ("intra_entropy", "motion_entropy", "contextual_entropy")
 INTRA_FEATURE_STAGES = ("inter_all", "cascade", "joint")
+SEARCH_STAGES = tuple(s for s in STAGES if s not in ("intra", "intra_entropy"))  # those that run the motion search
+STAGE_OPTIONS = {"relative_rate": ENTROPY_STAGES, "intra_feature": INTRA_FEATURE_STAGES, "charged_search": SEARCH_STAGES}
 
 
 def trainable_parameters(model: VideoCodec, stage: str, intra_feature: bool = False) -> list[nn.Parameter]:
@@ -88,12 +93,14 @@ class StageLoss(nn.Module):
 
     def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0,
                  rate_weight: float = 1.0, flow_weight: float = 0.0, contextual_noise: bool = False,
-                 detach_contextual_rate: bool = False, relative_rate: bool = False, intra_feature: bool = False):
+                 detach_contextual_rate: bool = False, relative_rate: bool = False, intra_feature: bool = False,
+                 charged_search: bool = False):
         super().__init__()
         if stage not in STAGES:
             raise ValueError(f"unknown training stage {stage!r}; stages are {STAGES}")
-        if relative_rate and stage not in ENTROPY_STAGES:
-            raise ValueError(f"relative_rate is an option of the entropy stages {ENTROPY_STAGES}, not of {stage!r}")
+        for option, value in (("relative_rate", relative_rate), ("charged_search", charged_search)):
+            if value and stage not in STAGE_OPTIONS[option]:
+                raise ValueError(f"{option} is an option of the stages {STAGE_OPTIONS[option]}, not of {stage!r}")
         if intra_feature:
             _check_intra_feature(model, stage)
         if (stage == "joint") != (task is not None):
@@ -108,6 +115,7 @@ class StageLoss(nn.Module):
         self.detach_contextual_rate = detach_contextual_rate
         self.relative_rate = relative_rate
         self.intra_feature = intra_feature
+        self.charged_search = charged_search
         self.register_buffer("lambdas", torch.tensor(model.config.lambdas, dtype=torch.float32), persistent=False)
 
     def forward(self, clip: torch.Tensor, rates: torch.Tensor, targets: list | torch.Tensor | None = None
@@ -140,13 +148,13 @@ class StageLoss(nn.Module):
         if self.stage == "contextual_entropy":
             x = clip[:, 1]
             with torch.no_grad():
-                _, y, prior = self.model.inter.latents_and_prior(x, reference, self.model.encoder_hint(x, reference),
+                _, y, prior = self.model.inter.latents_and_prior(x, reference, self._hint(x, reference, rates),
                                                                  rates)
             return self._entropy_loss(self.model.inter.latent, y, x.shape[-2] * x.shape[-1], prior)
         frames = clip.shape[1] if self.stage in ("cascade", "joint") else 2
         totals: dict[str, torch.Tensor] = {}
         for t in range(1, frames):
-            output = self.model.forward_inter(clip[:, t], reference, rates)
+            output = self.model.forward_inter(clip[:, t], reference, rates, self.charged_search)
             losses = rd_loss(output, clip[:, t], lambdas, self.rate_weight)
             if self.task is not None:
                 losses["task"] = self.task(output.feature, *targets[t])
@@ -156,10 +164,13 @@ class StageLoss(nn.Module):
             reference = output.feature
         return totals
 
+    def _hint(self, x: torch.Tensor, reference: torch.Tensor, rates: torch.Tensor) -> EncoderHint:
+        return self.model.encoder_hint(x, reference, rates if self.charged_search else None)
+
     def _motion_entropy_loss(self, x, reference, rates) -> dict[str, torch.Tensor]:
         motion = self.model.inter.motion
         with torch.no_grad():
-            latent = motion.latent_of(x, reference, self.model.motion_hint(x, reference), rate=rates)
+            latent = motion.latent_of(x, reference, self._hint(x, reference, rates).flow, rate=rates)
         return self._entropy_loss(motion.latent, latent, x.shape[-2] * x.shape[-1])
 
     def _entropy_loss(self, coder: nn.Module, latent: torch.Tensor, pixels: int, prior: torch.Tensor | None = None
@@ -173,7 +184,7 @@ class StageLoss(nn.Module):
 
     def _motion_loss(self, x, reference, rates, lambdas, flows) -> dict[str, torch.Tensor]:
         motion = self.model.inter.motion
-        flow, likelihoods = motion(x, reference, self.model.motion_hint(x, reference), rate=rates)
+        flow, likelihoods = motion(x, reference, self._hint(x, reference, rates).flow, rate=rates)
         warped = self.model.reconstruction(flow_warp(reference, flow))
         losses = rd_loss(FrameOutput(warped, reference, likelihoods), x, lambdas, self.rate_weight)
         if self.flow_weight > 0:
