@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -85,3 +89,18 @@ def test_the_shipped_default_stores_half_precision_convolutions():
     stored = zoo.read_checkpoint(zoo.CHECKPOINT_DIR / zoo.shipped_models()[zoo.DEFAULT].file)["state_dict"]
     kernels = [tensor for tensor in stored.values() if tensor.dim() == 4]  # the convolutions' weights
     assert len(kernels) > 100 and all(kernel.dtype == torch.float16 for kernel in kernels)
+
+
+def test_export_script_writes_a_candidate_as_it_would_ship_without_registering_it(tiny_model, tmp_path):
+    """`scripts/export_checkpoint.py --out` writes the shipped form (half-precision convolutions) of a training
+    checkpoint elsewhere and leaves the registry alone."""
+    zoo.save_checkpoint(tiny_model, tmp_path / "last.pth", {"step": 3})
+    registry = (zoo.CHECKPOINT_DIR / "zoo.json").read_bytes()
+    script = Path(__file__).resolve().parent.parent / "scripts" / "export_checkpoint.py"
+    env = dict(os.environ, PYTHONPATH=str(script.parent.parent))
+    subprocess.run([sys.executable, str(script), str(tmp_path / "last.pth"), "--out", str(tmp_path / "c" / "try.pth")],
+                   check=True, env=env, capture_output=True)
+    rounded = copy.deepcopy(tiny_model)
+    zoo.round_convolutions_to_half(rounded)
+    assert zoo.load_model(tmp_path / "c" / "try.pth").checkpoint_id() == rounded.checkpoint_id()
+    assert (zoo.CHECKPOINT_DIR / "zoo.json").read_bytes() == registry
