@@ -26,6 +26,10 @@ from ..precision import in_float32
 # at a codec's lowest rate point; `motion_cost_at` scales it to the others (docs/ARCHITECTURE.md, round 27).
 MOTION_COST = 0.002
 
+# Mean absolute luma difference within which a block takes its neighbours' median flow (`smooth_flow`): 3 grey
+# levels (0.008, 2 grey levels, until round 27; docs/ARCHITECTURE.md, round 28).
+SMOOTHING_TOLERANCE = 0.012
+
 
 def motion_cost_at(lmbda: float, lowest_lmbda: float) -> float:
     """The search's `motion_cost` at a rate point trained with λ `lmbda`: `MOTION_COST` at the codec's lowest λ,
@@ -101,7 +105,7 @@ def pyramid_levels(height: int, width: int, block: int = 8, min_levels: int = 4,
 @torch.no_grad()
 @in_float32
 def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | None = None, radius: int = 3,
-                  block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25), tolerance: float = 0.008,
+                  block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25), tolerance: float = SMOOTHING_TOLERANCE,
                   smoothing_rounds: int = 8, motion_cost: float | torch.Tensor = 0.0) -> torch.Tensor:
     """Backward flow (N, 2, H, W) in pixels such that `flow_warp(reference, flow)` approximates `current`.
 
