@@ -32,7 +32,7 @@ def probe(model: VideoCodec, clip: Path, rate: float) -> dict[str, float]:
     x1, pad = pad_to_multiple(target)
     inter = model.inter
     reference = model.forward_intra(x0, rate).feature
-    motion_latent, y = inter.analyse(x1, reference, model.encoder_hint(x1, reference), rate)
+    motion_latent, y = model.inter_latents(x1, reference, rate)
     feature, likelihoods = inter(x1, reference, None, rate, latents=(motion_latent, y))
     flow = inter.motion(rate=rate, latent=motion_latent)[0]
     y_zeroed = inter.decoded_feature(torch.zeros_like(y), inter.context_mining(reference, flow), reference, flow)
