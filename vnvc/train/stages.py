@@ -30,7 +30,7 @@ An entropy stage with `relative_rate` minimizes the mean log of each clip's bits
 clip and rate point weighs by its relative saving, the measure BD-rate takes, where the plain mean lets the high
 rate points, which cost the most bits, lead. A stage with `charged_search` runs the encoder's motion search as
 coding does, charging motion at each clip's rate point (`VideoCodec.encoder_hint`); without it the search matches
-on the picture alone, as every round before 28 trained.
+on the picture alone, as every shipped round trained.
 """
 
 from __future__ import annotations
