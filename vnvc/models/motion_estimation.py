@@ -113,10 +113,10 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
     at each level one flow per `block`×`block` block, searched in full over ±`radius` pixels around the flow of its
     parent block (so up to ±radius·(2^levels − 1) pixels in all), each candidate charged `motion_cost` per pixel
     of its distance from its neighbourhood's median flow (in the level's pixels; one value, or one per frame; 0
-    turns it off), then refined at full resolution by each step of `subpel`. The flow is smoothed (`smooth_flow` with `tolerance` and
-    `smoothing_rounds`; 0 rounds turn it off) after each level's search, so that no level passes an outlier on to
-    the finer ones, where it would grow into a run of wrong blocks, and once more at the end (docs/ARCHITECTURE.md).
-    The result is constant over blocks.
+    turns it off), then refined at full resolution by each step of `subpel`. The flow is smoothed (`smooth_flow`
+    with `tolerance` and `smoothing_rounds`; 0 rounds turn it off) after each level's search, so that no level
+    passes an outlier on to the finer ones, where it would grow into a run of wrong blocks, and once more at the
+    end (docs/ARCHITECTURE.md). The result is constant over blocks.
     Frames are edge-padded to a multiple of block·2^(levels-1) for the search and the flow cropped back.
     """
     height, width = current.shape[-2:]

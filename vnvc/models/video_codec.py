@@ -92,9 +92,9 @@ class VideoCodec(nn.Module):
         return FrameOutput(pixels, self.intra.feature(pixels), likelihoods)
 
     def forward_inter(self, x: torch.Tensor, reference: torch.Tensor, rate: float | torch.Tensor,
-                      charged_search: bool = False) -> FrameOutput:
-        """`charged_search`: the encoder's search charges motion at each sample's `rate` as when coding."""
-        hint = self.encoder_hint(x, reference, rate if charged_search else None)
+                      hint: EncoderHint | None = None) -> FrameOutput:
+        """`hint`: the encoder's search for `x` (default: `encoder_hint` without a rate, the bare search)."""
+        hint = hint if hint is not None else self.encoder_hint(x, reference)
         feature, likelihoods = self.inter(x, reference, hint, rate)
         return FrameOutput(self.reconstruction(feature), feature, likelihoods)
 
@@ -160,10 +160,9 @@ class VideoCodec(nn.Module):
     def _motion_cost(self, rate: float | torch.Tensor | None) -> float | torch.Tensor:
         if rate is None:
             return 0.0
-        lowest = self.config.lambdas[0]
-        if isinstance(rate, torch.Tensor):
-            return torch.tensor([motion_cost_at(self.config.lambda_at(float(r)), lowest) for r in rate.flatten()])
-        return motion_cost_at(self.config.lambda_at(rate), lowest)
+        rates = rate.flatten().tolist() if isinstance(rate, torch.Tensor) else [rate]
+        costs = [motion_cost_at(self.config.lambda_at(r), self.config.lambdas[0]) for r in rates]
+        return torch.tensor(costs) if isinstance(rate, torch.Tensor) else costs[0]
 
     # --- consumers of F̂t ----------------------------------------------------------------------------------
     def pixels(self, frame: CodedFrame) -> torch.Tensor:

@@ -49,7 +49,8 @@ STAGES = ("intra", "intra_entropy", "inter_motion", "motion_entropy", "contextua
 ENTROPY_STAGES = ("intra_entropy", "motion_entropy", "contextual_entropy")
 INTRA_FEATURE_STAGES = ("inter_all", "cascade", "joint")
 SEARCH_STAGES = tuple(s for s in STAGES if s not in ("intra", "intra_entropy"))  # those that run the motion search
-STAGE_OPTIONS = {"relative_rate": ENTROPY_STAGES, "intra_feature": INTRA_FEATURE_STAGES, "charged_search": SEARCH_STAGES}
+STAGE_OPTIONS = {"relative_rate": ENTROPY_STAGES, "intra_feature": INTRA_FEATURE_STAGES,
+                 "charged_search": SEARCH_STAGES}
 
 
 def trainable_parameters(model: VideoCodec, stage: str, intra_feature: bool = False) -> list[nn.Parameter]:
@@ -154,7 +155,7 @@ class StageLoss(nn.Module):
         frames = clip.shape[1] if self.stage in ("cascade", "joint") else 2
         totals: dict[str, torch.Tensor] = {}
         for t in range(1, frames):
-            output = self.model.forward_inter(clip[:, t], reference, rates, self.charged_search)
+            output = self.model.forward_inter(clip[:, t], reference, rates, self._hint(clip[:, t], reference, rates))
             losses = rd_loss(output, clip[:, t], lambdas, self.rate_weight)
             if self.task is not None:
                 losses["task"] = self.task(output.feature, *targets[t])
