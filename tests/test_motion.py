@@ -27,6 +27,19 @@ def test_a_global_shift_is_found_exactly(photo_clips, dx, dy):
     assert torch.all(interior[:, 0] == dx) and torch.all(interior[:, 1] == dy)
 
 
+@pytest.mark.parametrize("brightness", [0.03, -0.04])
+def test_a_global_shift_is_found_exactly_through_a_change_of_brightness(photo_clips, brightness):
+    """The whole frame brightens or darkens by 8-10 grey levels as it moves: a plain mean absolute difference
+    would take flows that offset the change along the photographs' gradients, pixels off (round 28's search strayed
+    in 3 to 100 % of these blocks, by 7 to 55 pixels); the match cost weighs the change at a quarter."""
+    for clip, _ in photo_clips[:3]:
+        reference = 0.05 + 0.9 * clip[:1]
+        for dx, dy in ((3, 2), (-9, 6)):
+            current = torch.roll(reference, shifts=(-dy, -dx), dims=(-2, -1)) + brightness
+            interior = estimate_flow(current, reference)[..., 24:-24, 24:-24]
+            assert torch.all(interior[:, 0] == dx) and torch.all(interior[:, 1] == dy)
+
+
 def test_camera_motion_is_compensated(photo_clips):
     copy_error = estimate_error = 0.0
     for clip, _ in photo_clips:

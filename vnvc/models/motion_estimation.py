@@ -10,7 +10,8 @@ match cost carries a motion cost, `motion_cost` times its distance from the medi
 around it (the predictor, as a classic encoder charges a vector's difference from its predictor), and at every
 level a block whose match barely depends on its flow (flat areas, occlusions, the frame's edges) takes the median
 flow of its neighbours (`smooth_flow`), so the field the motion codec codes is free of the search's random
-outliers.
+outliers. The match cost weighs a block's mean difference (a change of brightness) at a quarter of the rest, so a
+brightness drift over a gradient cannot pull the flow away from the true match (`_block_cost`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,19 @@ from ..layers import flow_warp
 from ..precision import in_float32
 
 
-# Mean absolute luma difference (luma in [0, 1]) a candidate may give up per pixel of distance from its predictor,
+# Match cost (`_block_cost`, luma in [0, 1]) a candidate may give up per pixel of distance from its predictor,
 # at a codec's lowest rate point; `motion_cost_at` scales it to the others (docs/ARCHITECTURE.md, round 27).
 MOTION_COST = 0.002
 
-# Mean absolute luma difference within which a block takes its neighbours' median flow (`smooth_flow`): 3 grey
-# levels (0.008, 2 grey levels, until round 27; docs/ARCHITECTURE.md, round 28).
+# Match cost (`_block_cost`, luma in [0, 1]) within which a block takes its neighbours' median flow (`smooth_flow`):
+# 3 grey levels (0.008, 2 grey levels, until round 27; docs/ARCHITECTURE.md, round 28).
 SMOOTHING_TOLERANCE = 0.012
+
+# Weight of a block's mean luma difference in its match cost, against 1 for the difference left once that mean is
+# taken out: a brightness change costs the contextual coder little, so the search must not trade a true match for a
+# flow that offsets it along a gradient (a plain mean absolute difference, weight 1, until round 28;
+# docs/ARCHITECTURE.md, round 29).
+BRIGHTNESS_WEIGHT = 0.25
 
 
 def motion_cost_at(lmbda: float, lowest_lmbda: float) -> float:
@@ -42,17 +49,21 @@ def _luma(x: torch.Tensor) -> torch.Tensor:
 
 
 def _block_cost(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, block: int) -> torch.Tensor:
-    """Mean absolute luma difference per block between `current` and `reference` warped by the block `flow`."""
+    """Match cost per block between `current` and `reference` warped by the block `flow`: the mean absolute luma
+    difference once the block's mean difference is taken out, plus `BRIGHTNESS_WEIGHT` times that mean's size."""
     warped = flow_warp(reference, F.interpolate(flow, scale_factor=block, mode="nearest"))
-    return F.avg_pool2d((current - warped).abs(), block)
+    difference = current - warped
+    brightness = F.avg_pool2d(difference, block)
+    texture = F.avg_pool2d((difference - F.interpolate(brightness, scale_factor=block, mode="nearest")).abs(), block)
+    return texture + BRIGHTNESS_WEIGHT * brightness.abs()
 
 
 def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, radius: int, step: float,
             block: int, motion_cost: torch.Tensor | None = None) -> torch.Tensor:
     """Block flow (N, 2, H/block, W/block): per block, the candidate `flow` + step·(dx, dy), |dx|, |dy| <= radius,
-    whose warp of `reference` matches `current` best over the block (mean absolute luma difference plus
-    `motion_cost` (None, or one per sample, (N, 1, 1, 1)) per pixel of the candidate's L1 distance from the median
-    of `flow` around the block; ties go to the smaller change)."""
+    whose warp of `reference` matches `current` best over the block (`_block_cost` plus `motion_cost` (None, or
+    one per sample, (N, 1, 1, 1)) per pixel of the candidate's L1 distance from the median of `flow` around the
+    block; ties go to the smaller change)."""
     offsets = sorted(((dx, dy) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
                      key=lambda d: (abs(d[0]) + abs(d[1]), d))
     predictor = _neighbourhood_median(flow) if motion_cost is not None else None  # only a charged search needs it
@@ -78,8 +89,8 @@ def _neighbourhood_median(flow: torch.Tensor) -> torch.Tensor:
 def smooth_flow(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, block: int, tolerance: float,
                 rounds: int) -> torch.Tensor:
     """Block `flow` with each block's flow replaced by its neighbourhood's median wherever that matches within
-    `tolerance` (mean absolute luma difference, luma in [0, 1]) as well; repeated up to `rounds` times, so that
-    runs of outliers are absorbed from their edges inwards."""
+    `tolerance` (of `_block_cost`, luma in [0, 1]) as well; repeated up to `rounds` times, so that runs of outliers
+    are absorbed from their edges inwards."""
     cost = _block_cost(current, reference, flow, block)
     for _ in range(rounds):
         median = _neighbourhood_median(flow)
