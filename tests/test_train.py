@@ -375,7 +375,7 @@ def test_joint_stage_task_loss_reaches_the_codec(tmp_path):
     for weight in (0.0, 1.0):
         model.zero_grad(set_to_none=True)
         torch.manual_seed(0)
-        losses = StageLoss(model, "joint", task, weight)(clip.frames[None], torch.tensor([1]), targets)
+        losses = StageLoss(model, "joint", task=task, task_weight=weight)(clip.frames[None], torch.tensor([1]), targets)
         (losses["loss"]).backward()
         grads.append(torch.cat([p.grad.flatten() for p in model.inter.parameters() if p.grad is not None]))
         assert torch.isfinite(losses["task"]) and losses["task"] > 0

@@ -48,7 +48,7 @@ from ..errors import ConfigError, TrainingError
 from ..models import VideoCodec, load_codec_config
 from ..zoo import model_from_checkpoint, read_checkpoint, save_checkpoint
 from . import distributed
-from .stages import STAGE_OPTIONS, STAGES, StageLoss, trainable_parameters
+from .stages import LOSS_OPTIONS, STAGE_OPTIONS, STAGES, StageLoss, trainable_parameters
 
 _CLIP_POOL = 1 << 30  # the natural-clip generator is indexed, not enumerated
 PRECISIONS = ("fp32", "bf16")
@@ -245,10 +245,8 @@ class Trainer:
 
             task = TaskLoss(stage["task"]["config"], stage["task"]["head"], self.model.feature_channels)
             weight = float(stage["task"].get("weight", 1.0))
-        loss = StageLoss(self.model, stage["stage"], task, weight, float(stage.get("rate_weight", 1.0)),
-                         float(stage.get("flow_weight", 0.0)), bool(stage.get("contextual_noise", False)),
-                         bool(stage.get("detach_contextual_rate", False)), bool(stage.get("relative_rate", False)),
-                         bool(stage.get("intra_feature", False)), bool(stage.get("charged_search", False)))
+        options = {key: kind(stage[key]) for key, kind in LOSS_OPTIONS.items() if key in stage}
+        loss = StageLoss(self.model, stage["stage"], task=task, task_weight=weight, **options)
         loss = loss.to(self.ctx.device)
         if self.ctx.enabled:
             loss = DistributedDataParallel(loss, find_unused_parameters=True)

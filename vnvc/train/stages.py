@@ -51,6 +51,10 @@ INTRA_FEATURE_STAGES = ("inter_all", "cascade", "joint")
 SEARCH_STAGES = tuple(s for s in STAGES if s not in ("intra", "intra_entropy"))  # those that run the motion search
 STAGE_OPTIONS = {"relative_rate": ENTROPY_STAGES, "intra_feature": INTRA_FEATURE_STAGES,
                  "charged_search": SEARCH_STAGES}
+# The keys of a training config's stage that `StageLoss` takes, each with how its value is read (defaults:
+# `StageLoss`'s own).
+LOSS_OPTIONS = {"rate_weight": float, "flow_weight": float, "contextual_noise": bool, "detach_contextual_rate": bool,
+                "relative_rate": bool, "intra_feature": bool, "charged_search": bool}
 
 
 def trainable_parameters(model: VideoCodec, stage: str, intra_feature: bool = False) -> list[nn.Parameter]:
@@ -92,7 +96,7 @@ class StageLoss(nn.Module):
     with the decoded flow (mean absolute error in pixels, weight `flow_weight`; 0 turns the term off).
     """
 
-    def __init__(self, model: VideoCodec, stage: str, task: nn.Module | None = None, task_weight: float = 1.0,
+    def __init__(self, model: VideoCodec, stage: str, *, task: nn.Module | None = None, task_weight: float = 1.0,
                  rate_weight: float = 1.0, flow_weight: float = 0.0, contextual_noise: bool = False,
                  detach_contextual_rate: bool = False, relative_rate: bool = False, intra_feature: bool = False,
                  charged_search: bool = False):
