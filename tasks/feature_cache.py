@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from vnvc.refinement import LatentRefinement
 
 CACHE_META = "cache.json"
-# 2: bytes are what each frame takes in the stream file; 3: source hashes, streams; 4: streams of format version 3
-FORMAT = "vnvc-feature-cache/4"
+# 2: bytes are what each frame takes in the stream file; 3: source hashes, streams; 4, 5: streams of format version 3, 4
+FORMAT = "vnvc-feature-cache/5"
 
 
 def cache_dir(cache_root: str | Path, checkpoint_id: bytes | str, rate: float, refine_steps: int = 0) -> Path:

@@ -79,7 +79,7 @@ def test_newer_format_and_unwritable_output(tmp_path, capsys, make_clip):
 
     import zlib
 
-    retired = [(1, "no longer supported"), (2, "no longer supported")]
+    retired = [(version, "no longer supported") for version in range(1, FORMAT_VERSION)]
     for version, expected in [(FORMAT_VERSION + 1, "newer"), *retired]:
         data = bytearray(stream.read_bytes())
         data[4] = version  # the header CRC would fail first unless recomputed
@@ -96,7 +96,7 @@ def test_newer_format_and_unwritable_output(tmp_path, capsys, make_clip):
     code, err = cli(capsys, "decode", stream, "-o", blocker / "frames", *MODEL)
     assert code == 2 and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "clip", "file", "s.vnvc", "version1.vnvc", "version2.vnvc", "version4.vnvc"]
+        "clip", "file", "s.vnvc", *(f"version{v}.vnvc" for v in [*range(1, FORMAT_VERSION), FORMAT_VERSION + 1])]
 
 
 _CODE_WITH_THREADS = """

@@ -7,6 +7,7 @@ and byte offset) for any damage, never another exception and never an allocation
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
 import enum
 import math
@@ -25,16 +26,20 @@ import numpy as np
 from vnvc.errors import BitstreamError, InputError
 
 MAGIC = b"VNVC"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Versions this reader recognises but no longer decodes (docs/bitstream.md, "Changes from earlier versions").
-_RETIRED_VERSIONS = {1: "a payload per latent", 2: "an older entropy-coder flush"}
+_RETIRED_VERSIONS = {1: "a payload per latent", 2: "an older entropy-coder flush", 3: "a frame-type byte and a 32-bit latent checksum"}
 
 _HEADER_BODY = struct.Struct("<4sBH8sIIIIIIf")  # everything before the header CRC
 _U32 = struct.Struct("<I")
-_RECORD_TAIL = struct.Struct("<II")  # latent checksum, record CRC
+_U16 = struct.Struct("<H")
+_RECORD_TAIL = struct.Struct("<HI")  # latent checksum, record CRC
 HEADER_SIZE = _HEADER_BODY.size + _U32.size
-_MAX_VARINT_BYTES = 5  # enough for any u32
+_MAX_VARINT_BYTES = 5  # enough for a frame head: 2 * (2**32 - 1) + 1
 _U32_MAX = 0xFFFFFFFF
+_U16_MAX = 0xFFFF
+_MAX_FRAME_HEAD = 2 * _U32_MAX + 1
+_CRC16_START = 0xFFFF
 _FLOAT32_MAX = 3.4028234663852886e38
 
 _HEADER_FIELDS = ("checkpoint_id", "width", "height", "padded_width", "padded_height", "frame_count",
@@ -93,7 +98,7 @@ class StreamHeader:
 
 @dataclass
 class FrameRecord:
-    """One coded frame: its entropy-coded stream (every latent of the frame) and a CRC32 of the decoded symbols."""
+    """One coded frame: its entropy-coded stream (every latent of the frame) and a CRC-16 of the decoded symbols."""
 
     frame_type: FrameType
     payload: bytes
@@ -106,19 +111,24 @@ class FrameRecord:
 
     @property
     def size(self) -> int:
-        """Bytes the record takes in a stream: the payload plus type, length, checksum and CRC."""
-        return 1 + len(uleb128(self.payload_bytes)) + self.payload_bytes + _RECORD_TAIL.size
+        """Bytes the record takes in a stream: the payload plus its head (type and length), checksum and CRC."""
+        return len(_frame_head(self.frame_type, self.payload_bytes)) + self.payload_bytes + _RECORD_TAIL.size
 
 
 class BitstreamIOError(InputError, OSError):
     """A .vnvc file cannot be opened, read or written; both an ``InputError`` and an ``OSError``."""
 
 
+def crc16(data: bytes | memoryview | np.ndarray, crc: int = _CRC16_START) -> int:
+    """CRC-16/IBM-3740 (polynomial 0x1021, start 0xFFFF, not reflected), continued from ``crc``."""
+    return binascii.crc_hqx(data, crc)
+
+
 def latent_checksum(symbols: Iterable[np.ndarray]) -> int:
-    """CRC32 over each latent's symbols as little-endian int32 in C order, in coding order."""
-    crc = 0
+    """CRC-16 over each latent's symbols as little-endian int32 in C order, in coding order."""
+    crc = _CRC16_START
     for array in symbols:
-        crc = zlib.crc32(np.ascontiguousarray(array, dtype="<i4"), crc)
+        crc = crc16(np.ascontiguousarray(array, dtype="<i4"), crc)
     return crc
 
 
@@ -131,6 +141,11 @@ def uleb128(value: int) -> bytes:
             out.append(low)
             return bytes(out)
         out.append(low | 0x80)
+
+
+def _frame_head(frame_type: FrameType, payload_bytes: int) -> bytes:
+    """A record's first bytes: ULEB128(2 * payload length + frame type)."""
+    return uleb128(2 * payload_bytes + int(frame_type))
 
 
 def _header_problem(h: dict[str, object]) -> tuple[str, str] | None:
@@ -167,13 +182,12 @@ def _encode_header(h: StreamHeader) -> bytes:
 def _encode_record(record: FrameRecord, prev_crc: int) -> tuple[list[bytes | memoryview], int]:
     """The chunks of one record, in order, and its CRC. Raises ValueError for an unencodable record."""
     frame_type = FrameType(record.frame_type)
-    if not 0 <= record.latent_checksum <= _U32_MAX:
-        raise ValueError(f"latent_checksum {record.latent_checksum!r} is not an unsigned 32-bit integer")
+    if not 0 <= record.latent_checksum <= _U16_MAX:
+        raise ValueError(f"latent_checksum {record.latent_checksum!r} is not an unsigned 16-bit integer")
     view = memoryview(record.payload).cast("B")
     if view.nbytes > _U32_MAX:
         raise ValueError(f"payload of {view.nbytes} bytes exceeds the 4 GiB limit")
-    chunks: list[bytes | memoryview] = [bytes([frame_type]) + uleb128(view.nbytes), view,
-                                        _U32.pack(record.latent_checksum)]
+    chunks: list[bytes | memoryview] = [_frame_head(frame_type, view.nbytes), view, _U16.pack(record.latent_checksum)]
     crc = zlib.crc32(_U32.pack(prev_crc))
     for chunk in chunks:
         crc = zlib.crc32(chunk, crc)
@@ -406,43 +420,40 @@ class BitstreamReader:
             raise self._error(f"truncated record: {what} needs {n} bytes, {len(data)} remain", frame, offset)
         return data
 
-    def _read_length(self, frame: int) -> tuple[int, bytes]:
-        """The payload length (a minimal ULEB128 of at most 5 bytes, at most 2**32 - 1) and its bytes."""
+    def _read_head(self, frame: int) -> tuple[int, bytes]:
+        """The frame head (a minimal ULEB128 of at most 5 bytes, at most 2 * (2**32 - 1) + 1) and its bytes."""
         start = self._src.pos
         raw = b""
         while True:
-            raw += self._need(1, "payload length", frame)
+            raw += self._need(1, "frame head", frame)
             if raw[-1] < 0x80:
                 break
             if len(raw) == _MAX_VARINT_BYTES:
-                raise self._error(f"damaged record: payload length runs over {_MAX_VARINT_BYTES} bytes", frame, start)
-        length = sum((byte & 0x7F) << (7 * k) for k, byte in enumerate(raw))
-        if length > _U32_MAX or raw != uleb128(length):
-            raise self._error(f"damaged record: payload length bytes {raw.hex()} are not a minimal ULEB128 of at "
-                              "most 2**32 - 1", frame, start)
-        return length, raw
+                raise self._error(f"damaged record: frame head runs over {_MAX_VARINT_BYTES} bytes", frame, start)
+        value = sum((byte & 0x7F) << (7 * k) for k, byte in enumerate(raw))
+        if value > _MAX_FRAME_HEAD or raw != uleb128(value):
+            raise self._error(f"damaged record: frame head bytes {raw.hex()} are not a minimal ULEB128 of at most "
+                              "2**33 - 1", frame, start)
+        return value, raw
 
     def _read_record(self, frame: int) -> FrameRecord:
         start = self._src.pos
-        head = self._need(1, "frame type", frame)
-        length_pos = self._src.pos
-        length, length_bytes = self._read_length(frame)
+        head, head_bytes = self._read_head(frame)
+        length = head >> 1
         if length > self._src.remaining - _RECORD_TAIL.size:
             raise self._error(f"truncated or damaged record: payload length {length} runs past the end of the "
                               f"stream (the record needs {length + _RECORD_TAIL.size} more bytes, "
-                              f"{self._src.remaining} remain)", frame, length_pos)
+                              f"{self._src.remaining} remain)", frame, start)
         payload = self._need(length, "payload", frame)
         tail = self._need(_RECORD_TAIL.size, "checksum and CRC", frame)
         checksum, stored = _RECORD_TAIL.unpack(tail)
         crc = zlib.crc32(_U32.pack(self._prev_crc))
-        for chunk in (head, length_bytes, payload, tail[:_U32.size]):
+        for chunk in (head_bytes, payload, tail[:_U16.size]):
             crc = zlib.crc32(chunk, crc)
         if stored != crc:
             raise self._error(f"record CRC mismatch (stored 0x{stored:08x}, computed 0x{crc:08x})", frame, start)
-        if head[0] not in FrameType._value2member_map_:
-            raise self._error(f"unknown frame type {head[0]}", frame, start)
         self._prev_crc = stored
-        return FrameRecord(FrameType(head[0]), payload, checksum)
+        return FrameRecord(FrameType(head & 1), payload, checksum)
 
     def read_frame(self) -> FrameRecord | None:
         """The next frame record, or None after the last one (once the end of the stream is verified)."""

@@ -65,7 +65,7 @@ class CodedFrame:
 
 
 def _checksum(latents: list[CodedLatent]) -> int:
-    """CRC32 of every decoded integer symbol, in coding order."""
+    """CRC-16 of every decoded integer symbol, in coding order (`vnvc.bitstream.latent_checksum`)."""
     return latent_checksum(symbols.cpu().numpy() for latent in latents for symbols in latent.symbols)
 
 
