@@ -10,7 +10,7 @@ from vnvc.data.natural import NaturalClipDataset
 from vnvc.layers import flow_warp
 from vnvc.models import VideoCodec, load_codec_config
 from vnvc.models.inter import FLOW_UNIT
-from vnvc.models.motion_estimation import MOTION_COST, estimate_flow, motion_cost_at
+from vnvc.models.motion_estimation import MOTION_COST, _search, estimate_flow, motion_cost_at
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +79,20 @@ def test_the_motion_cost_alone_gives_ambiguous_blocks_their_neighbours_flow(phot
     charged = estimate_flow(current, reference, smoothing_rounds=0, motion_cost=MOTION_COST)[..., 56:72, 56:72]
     assert (bare - true_flow).abs().max() > 1
     assert (charged - true_flow).abs().max() <= 0.25
+
+
+def test_a_charged_search_counts_from_the_predictor_it_is_given(photo_clips):
+    """`estimate_flow` gives each level's search the parent level's flow interpolated bilinearly as the predictor,
+    so that a zoom's or a rotation's smoothly varying flow is not charged for differing from its parent block's
+    (round 31). With a price no match difference can outweigh, every block takes the candidate nearest it; without
+    a predictor, the candidate nearest its neighbours' median flow."""
+    luma = photo_clips[0][0][:1].mean(dim=1, keepdim=True)
+    flow = torch.zeros(1, 2, 16, 16)
+    columns = torch.linspace(-2.6, 2.6, 16).view(1, 1, 16).expand(1, 16, 16)
+    predictor = torch.stack([columns, torch.full((1, 16, 16), 1.4)], dim=1)
+    price = torch.tensor(1e3).view(1, 1, 1, 1)
+    assert torch.equal(_search(luma, luma, flow, 3, 1.0, 8, price, predictor), torch.round(predictor))
+    assert torch.equal(_search(luma, luma, flow, 3, 1.0, 8, price), flow)
 
 
 def test_a_batch_charges_each_frame_its_own_motion_cost(photo_clips):

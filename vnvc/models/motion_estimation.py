@@ -6,12 +6,13 @@ gives the motion encoder a backward flow to code, so that the learned motion cod
 estimate instead of having to discover correlation on its own (docs/ARCHITECTURE.md, "Where we departed").
 
 Like a classic encoder's rate-constrained search, it also prefers flows that are cheap to code: each candidate's
-match cost carries a motion cost, `motion_cost` times its distance from the median flow of the parent blocks
-around it (the predictor, as a classic encoder charges a vector's difference from its predictor), and at every
-level a block whose match barely depends on its flow (flat areas, occlusions, the frame's edges) takes the median
-flow of its neighbours (`smooth_flow`), so the field the motion codec codes is free of the search's random
-outliers. The match cost weighs a block's mean difference (a change of brightness) at a quarter of the rest, so a
-brightness drift over a gradient cannot pull the flow away from the true match (`_block_cost`).
+match cost carries a motion cost, `motion_cost` times its distance from the parent level's flow interpolated
+bilinearly at the block (the predictor, as a classic encoder charges a vector's difference from its predictor; a
+zoom or a rotation, whose flow varies smoothly, is charged little for it), and at every level a block whose match
+barely depends on its flow (flat areas, occlusions, the frame's edges) takes the median flow of its neighbours
+(`smooth_flow`), so the field the motion codec codes is free of the search's random outliers. The match cost
+weighs a block's mean difference (a change of brightness) at a quarter of the rest, so a brightness drift over a
+gradient cannot pull the flow away from the true match (`_block_cost`).
 """
 
 from __future__ import annotations
@@ -59,14 +60,18 @@ def _block_cost(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tens
 
 
 def _search(current: torch.Tensor, reference: torch.Tensor, flow: torch.Tensor, radius: int, step: float,
-            block: int, motion_cost: torch.Tensor | None = None) -> torch.Tensor:
+            block: int, motion_cost: torch.Tensor | None = None, predictor: torch.Tensor | None = None
+            ) -> torch.Tensor:
     """Block flow (N, 2, H/block, W/block): per block, the candidate `flow` + step·(dx, dy), |dx|, |dy| <= radius,
     whose warp of `reference` matches `current` best over the block (`_block_cost` plus `motion_cost` (None, or
-    one per sample, (N, 1, 1, 1)) per pixel of the candidate's L1 distance from the median of `flow` around the
-    block; ties go to the smaller change)."""
+    one per sample, (N, 1, 1, 1)) per pixel of the candidate's L1 distance from `predictor` (default: the median
+    of `flow` around the block); ties go to the smaller change)."""
     offsets = sorted(((dx, dy) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
                      key=lambda d: (abs(d[0]) + abs(d[1]), d))
-    predictor = _neighbourhood_median(flow) if motion_cost is not None else None  # only a charged search needs it
+    if motion_cost is None:
+        predictor = None  # only a charged search needs one
+    elif predictor is None:
+        predictor = _neighbourhood_median(flow)
     best_cost, best = torch.full_like(flow[:, :1], float("inf")), flow
     for dx, dy in offsets:  # one candidate at a time: memory stays at a few frames even at 1080p
         candidate = flow + step * torch.tensor([dx, dy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
@@ -123,11 +128,12 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
     Images (N, 3, H, W) in [0, 1]. Block matching over a pyramid of `levels` halvings (default: `pyramid_levels`):
     at each level one flow per `block`×`block` block, searched in full over ±`radius` pixels around the flow of its
     parent block (so up to ±radius·(2^levels − 1) pixels in all), each candidate charged `motion_cost` per pixel
-    of its distance from its neighbourhood's median flow (in the level's pixels; one value, or one per frame; 0
-    turns it off), then refined at full resolution by each step of `subpel`. The flow is smoothed (`smooth_flow`
-    with `tolerance` and `smoothing_rounds`; 0 rounds turn it off) after each level's search, so that no level
-    passes an outlier on to the finer ones, where it would grow into a run of wrong blocks, and once more at the
-    end (docs/ARCHITECTURE.md). The result is constant over blocks.
+    of its distance from the parent level's flow interpolated bilinearly at the block (in the level's pixels; one
+    value, or one per frame; 0 turns it off), then refined at full resolution by each step of `subpel`, charged
+    for its distance from its neighbourhood's median flow. The flow is smoothed (`smooth_flow` with `tolerance`
+    and `smoothing_rounds`; 0 rounds turn it off) after each level's search, so that no level passes an outlier on
+    to the finer ones, where it would grow into a run of wrong blocks, and once more at the end
+    (docs/ARCHITECTURE.md). The result is constant over blocks.
     Frames are edge-padded to a multiple of block·2^(levels-1) for the search and the flow cropped back.
     """
     height, width = current.shape[-2:]
@@ -144,9 +150,11 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
     cost = torch.as_tensor(motion_cost, dtype=flow.dtype, device=flow.device).reshape(-1, 1, 1, 1)
     cost = cost if bool(cost.any()) else None
     for level, (cur, ref) in enumerate(reversed(pyramid)):
+        predictor = None  # the coarsest level's flow starts at zero, its own median
         if level:
+            predictor = 2 * F.interpolate(flow, scale_factor=2, mode="bilinear", align_corners=False)
             flow = 2 * F.interpolate(flow, scale_factor=2, mode="nearest")
-        flow = _search(cur, ref, flow, radius, 1.0, block, cost)
+        flow = _search(cur, ref, flow, radius, 1.0, block, cost, predictor)
         flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
     for step in subpel:
         flow = _search(cur, ref, flow, 1, step, block, cost)
