@@ -28,7 +28,8 @@ from vnvc.errors import BitstreamError, InputError
 MAGIC = b"VNVC"
 FORMAT_VERSION = 4
 # Versions this reader recognises but no longer decodes (docs/bitstream.md, "Changes from earlier versions").
-_RETIRED_VERSIONS = {1: "a payload per latent", 2: "an older entropy-coder flush", 3: "a frame-type byte and a 32-bit latent checksum"}
+_RETIRED_VERSIONS = {1: "a payload per latent", 2: "an older entropy-coder flush",
+                     3: "a frame-type byte and a 32-bit latent checksum"}
 
 _HEADER_BODY = struct.Struct("<4sBH8sIIIIIIf")  # everything before the header CRC
 _U32 = struct.Struct("<I")
