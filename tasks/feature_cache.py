@@ -9,6 +9,8 @@ Layout (one folder per codec checkpoint, rate and encoder refinement, so none of
 
 A video is reused only if its frames' files and their contents (a SHA-256 of each source file) match what the cache
 recorded, so another dataset whose frames have the same relative paths is coded anew, not served stale features.
+Likewise the whole folder is coded anew when the encoder's code changes (a digest of the modules that decide what the
+encoder writes, `encoder_digest`): a new motion search makes other streams from the same checkpoint.
 
 ``<video>/<frame>`` is the frame's image path relative to the image root with ``.npy`` for its suffix
 (``vid0/img1/000001.png`` -> ``vid0/img1/000001.npy``), which is how ``LoadDecodedFeature`` finds it again.
@@ -40,8 +42,29 @@ if TYPE_CHECKING:
     from vnvc.refinement import LatentRefinement
 
 CACHE_META = "cache.json"
+# The modules of vnvc whose code decides the streams (and so the features) the encoder makes from a checkpoint.
+ENCODER_SOURCES = ("models", "entropy", "io/padding.py", "io/source.py", "bitstream.py", "codec.py", "layers.py",
+                   "precision.py", "refinement.py")
 # 2: bytes are what each frame takes in the stream file; 3: source hashes, streams; 4, 5: streams of format version 3, 4
 FORMAT = "vnvc-feature-cache/5"
+
+
+def encoder_digest(package_root: str | Path | None = None) -> str:
+    """A SHA-256 over the source files of `ENCODER_SOURCES` (under vnvc's folder unless ``package_root`` is given).
+
+    Any edit to them changes it, comments included: a cache rebuilt once too often costs time, a stale one is wrong.
+    """
+    if package_root is None:
+        import vnvc
+
+        package_root = Path(vnvc.__file__).parent
+    root = Path(package_root)
+    files = sorted(f for name in ENCODER_SOURCES
+                   for f in ((root / name).rglob("*.py") if (root / name).is_dir() else [root / name]))
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def cache_dir(cache_root: str | Path, checkpoint_id: bytes | str, rate: float, refine_steps: int = 0) -> Path:
@@ -143,7 +166,8 @@ def build_feature_cache(
 ) -> Path:
     """Code each video once with ``model`` (and ``refinement``), keep its stream and store F̂t of every frame.
 
-    Videos already in the cache with the same frames and intra period are skipped. Returns the cache folder.
+    Videos already in the cache with the same frames and intra period, coded by the same encoder code, are skipped.
+    Returns the cache folder.
     """
     from vnvc.bitstream import encode_stream  # the codec is only needed to build a cache, not to read one
     from vnvc.codec import Encoder
@@ -153,8 +177,10 @@ def build_feature_cache(
     directory = cache_dir(cache_root, enc.checkpoint_id, rate, settings["steps"] if settings else 0)
     meta_path = directory / CACHE_META
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    if meta.get("format") != FORMAT or meta.get("intra_period") != intra_period or meta.get("refinement") != settings:
-        meta = {"format": FORMAT, "checkpoint_id": enc.checkpoint_id.hex(), "rate": enc.rate,
+    encoder = encoder_digest()
+    if (meta.get("format"), meta.get("encoder"), meta.get("intra_period"), meta.get("refinement")) \
+            != (FORMAT, encoder, intra_period, settings):
+        meta = {"format": FORMAT, "encoder": encoder, "checkpoint_id": enc.checkpoint_id.hex(), "rate": enc.rate,
                 "intra_period": intra_period, "refinement": settings, "feature_channels": model.feature_channels,
                 "dtype": "float16", "layout": "CHW", "videos": {}}
     img_root = Path(img_root)

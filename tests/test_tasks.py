@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,12 @@ from mmengine.runner import Runner
 from PIL import Image
 
 import tasks
+import vnvc
 from mmdet.registry import DATASETS, MODELS
 from mmdet.utils import register_all_modules
 from tasks.config import load_task_config
-from tasks.feature_cache import (CACHE_META, FORMAT, build_feature_cache, cache_dir, feature_file, main, read_meta,
-                                 stream_file, videos_from_coco, videos_from_folders)
+from tasks.feature_cache import (CACHE_META, FORMAT, build_feature_cache, cache_dir, encoder_digest, feature_file, main,
+                                 read_meta, stream_file, videos_from_coco, videos_from_folders)
 from vnvc.codec import Decoder, Encoder
 from vnvc.data import CLASSES, generate_dataset
 from vnvc.refinement import LatentRefinement
@@ -247,6 +249,12 @@ def test_feature_cache_from_the_codec(tmp_path):
     main(["--model", "config:tiny", "--rate", "1", "--intra-period", "2", "--img-root", str(tmp_path / "png"),
           "--cache-root", str(tmp_path / "cache")])
     assert (directory / "clip" / "im00002.npy").stat().st_mtime_ns == stamp  # same checkpoint and rate: reused
+    # A cache written by other encoder code (say, an older motion search) is coded anew.
+    assert read_meta(directory)["encoder"] == encoder_digest()
+    (directory / CACHE_META).write_text(json.dumps(dict(read_meta(directory), encoder="0" * 64)))
+    build_feature_cache(model, videos, tmp_path / "png", tmp_path / "cache", rate=1, intra_period=2)
+    assert (directory / "clip" / "im00002.npy").stat().st_mtime_ns != stamp
+    assert read_meta(directory)["encoder"] == encoder_digest()
     other = build_feature_cache(model, videos, tmp_path / "png", tmp_path / "cache", rate=2, intra_period=2)
     assert other != directory and (other / "clip" / "im00001.npy").is_file()
 
@@ -263,3 +271,15 @@ def test_feature_cache_from_the_codec(tmp_path):
     load = Compose([dict(type="LoadDecodedFeature", cache_dir=str(directory), img_root=str(tmp_path / "png"))])
     out = load(dict(img_path=str(tmp_path / "png" / "clip" / "im00001.png"), height=33, width=65))
     assert out["img"].shape == (33, 65, model.feature_channels) and out["img"].dtype == np.float32
+
+
+def test_the_encoder_digest_follows_the_code_that_makes_streams(tmp_path):
+    package = Path(vnvc.__file__).parent
+    copy = tmp_path / "vnvc"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    assert encoder_digest(copy) == encoder_digest()
+    (copy / "cli.py").write_text((copy / "cli.py").read_text() + "\n# not the encoder\n")
+    assert encoder_digest(copy) == encoder_digest()
+    search = copy / "models" / "motion_estimation.py"
+    search.write_text(search.read_text() + "\n# a new motion search\n")
+    assert encoder_digest(copy) != encoder_digest()
