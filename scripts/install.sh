@@ -19,6 +19,17 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp_key)" ]; then
   exit 0
 fi
 
+# torch's x86_64 wheel is a CUDA build (about 5.5 GB unpacked); with the rest, a new .venv needs about 7 GB.
+NEED_GB=8
+if ! "$PY" -c "import torch" 2>/dev/null; then
+  free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+  if [ "$free_gb" -lt "$NEED_GB" ]; then
+    echo "[install] error: $VENV/ needs about $NEED_GB GB of free disk and $(pwd) has $free_gb GB; free some space" \
+      "(old clones, pip caches) and run again" >&2
+    exit 1
+  fi
+fi
+
 [ -x "$PY" ] || python3 -m venv "$VENV"
 pip() { "$PY" -m pip --disable-pip-version-check -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; return "${PIPESTATUS[0]}"; }
 
