@@ -95,6 +95,20 @@ def test_a_charged_search_counts_from_the_predictor_it_is_given(photo_clips):
     assert torch.equal(_search(luma, luma, flow, 3, 1.0, 8, price), flow)
 
 
+def test_coarse_levels_pass_sub_pixel_flows_to_the_finer_ones(photo_clips):
+    """Each level but the finest refines its flow by fractions of its pixels (`coarse_subpel`, round 32), and the
+    finer levels search around that: a shift of (-2.5, 0.5) pixels, (-1.25, 0.25) at half resolution, is found
+    exactly by the finest level's integer search alone, which otherwise can only land on whole pixels."""
+    for clip, _ in photo_clips[:3]:
+        reference = clip[:1]
+        true_flow = torch.tensor([-2.5, 0.5]).view(1, 2, 1, 1).expand(1, 2, 128, 128)
+        current = flow_warp(reference, true_flow)
+        interior = estimate_flow(current, reference, subpel=())[..., 24:-24, 24:-24]
+        assert torch.all(interior[:, 0] == -2.5) and torch.all(interior[:, 1] == 0.5)
+        whole = estimate_flow(current, reference, subpel=(), coarse_subpel=())
+        assert torch.equal(whole, whole.round())
+
+
 def test_a_batch_charges_each_frame_its_own_motion_cost(photo_clips):
     """Training charges each clip of a batch at its own rate point: frame by frame, the batched search equals the
     search of that frame alone at its cost."""

@@ -8,9 +8,11 @@ estimate instead of having to discover correlation on its own (docs/ARCHITECTURE
 Like a classic encoder's rate-constrained search, it also prefers flows that are cheap to code: each candidate's
 match cost carries a motion cost, `motion_cost` times its distance from the parent level's flow interpolated
 bilinearly at the block (the predictor, as a classic encoder charges a vector's difference from its predictor; a
-zoom or a rotation, whose flow varies smoothly, is charged little for it), and at every level a block whose match
-barely depends on its flow (flat areas, occlusions, the frame's edges) takes the median flow of its neighbours
-(`smooth_flow`), so the field the motion codec codes is free of the search's random outliers. The match cost
+zoom or a rotation, whose flow varies smoothly, is charged little for it); each coarse level refines its flow by
+fractions of its own pixels, so that the finer levels search around flows their parents' whole pixels cannot
+hold; and at every level a block whose match barely depends on its flow (flat areas, occlusions, the frame's
+edges) takes the median flow of its neighbours (`smooth_flow`), so the field the motion codec codes is free of the
+search's random outliers. The match cost
 weighs a block's mean difference (a change of brightness) at a quarter of the rest, so a brightness drift over a
 gradient cannot pull the flow away from the true match (`_block_cost`).
 """
@@ -37,6 +39,12 @@ SMOOTHING_TOLERANCE = 0.012
 # flow that offsets it along a gradient (a plain mean absolute difference, weight 1, until round 28;
 # docs/ARCHITECTURE.md, round 29).
 BRIGHTNESS_WEIGHT = 0.25
+
+
+# Factor by which a coarse level's sub-pixel steps are charged more per pixel of its own for each halving of the
+# frame: between the level's pixels (1: a flat clip's field strays, +15 % on it) and the frame's (2: the textured
+# clips gain less) (docs/ARCHITECTURE.md, round 32).
+COARSE_PRICE_PER_HALVING = 2 ** 0.5
 
 
 def motion_cost_at(lmbda: float, lowest_lmbda: float) -> float:
@@ -121,7 +129,8 @@ def pyramid_levels(height: int, width: int, block: int = 8, min_levels: int = 4,
 @torch.no_grad()
 @in_float32
 def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | None = None, radius: int = 3,
-                  block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25), tolerance: float = SMOOTHING_TOLERANCE,
+                  block: int = 8, subpel: tuple[float, ...] = (0.5, 0.25),
+                  coarse_subpel: tuple[float, ...] = (0.5, 0.25), tolerance: float = SMOOTHING_TOLERANCE,
                   smoothing_rounds: int = 8, motion_cost: float | torch.Tensor = 0.0) -> torch.Tensor:
     """Backward flow (N, 2, H, W) in pixels such that `flow_warp(reference, flow)` approximates `current`.
 
@@ -129,11 +138,14 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
     at each level one flow per `block`×`block` block, searched in full over ±`radius` pixels around the flow of its
     parent block (so up to ±radius·(2^levels − 1) pixels in all), each candidate charged `motion_cost` per pixel
     of its distance from the parent level's flow interpolated bilinearly at the block (in the level's pixels; one
-    value, or one per frame; 0 turns it off), then refined at full resolution by each step of `subpel`, charged
-    for its distance from its neighbourhood's median flow. The flow is smoothed (`smooth_flow` with `tolerance`
-    and `smoothing_rounds`; 0 rounds turn it off) after each level's search, so that no level passes an outlier on
-    to the finer ones, where it would grow into a run of wrong blocks, and once more at the end
-    (docs/ARCHITECTURE.md). The result is constant over blocks.
+    value, or one per frame; 0 turns it off). Every level but the finest then refines its flow by each step of
+    `coarse_subpel` (in the level's pixels), charged from the same predictor at `motion_cost` times
+    `COARSE_PRICE_PER_HALVING` per halving, so that the finer levels search around flows finer than the coarse
+    levels' pixels; the finest level refines by each step of `subpel`, charged for its distance from its
+    neighbourhood's median flow. The flow is smoothed (`smooth_flow` with `tolerance` and `smoothing_rounds`; 0
+    rounds turn it off) after each level's search, so that no level passes an outlier on to the finer ones, where
+    it would grow into a run of wrong blocks, and once more at the end (docs/ARCHITECTURE.md). The result is
+    constant over blocks.
     Frames are edge-padded to a multiple of block·2^(levels-1) for the search and the flow cropped back.
     """
     height, width = current.shape[-2:]
@@ -155,6 +167,11 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
             predictor = 2 * F.interpolate(flow, scale_factor=2, mode="bilinear", align_corners=False)
             flow = 2 * F.interpolate(flow, scale_factor=2, mode="nearest")
         flow = _search(cur, ref, flow, radius, 1.0, block, cost, predictor)
+        halvings = levels - 1 - level
+        if halvings:
+            for step in coarse_subpel:
+                price = None if cost is None else cost * COARSE_PRICE_PER_HALVING ** halvings
+                flow = _search(cur, ref, flow, 1, step, block, price, predictor)
         flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
     for step in subpel:
         flow = _search(cur, ref, flow, 1, step, block, cost)
