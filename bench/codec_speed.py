@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -25,6 +23,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe_machine  # noqa: E402
 from vnvc.bitstream import encode_stream  # noqa: E402
 from vnvc.codec import DecodedFrame, Decoder, Encoder, Until  # noqa: E402
 from vnvc.zoo import DEFAULT, load_model  # noqa: E402
@@ -160,9 +159,7 @@ def main() -> None:
         "checkpoint": str(args.checkpoint), "frames": args.frames, "rate": args.rate, "device": str(device),
         "detectors": {**{until: str(path.relative_to(ROOT)) for until, path in DETECTORS.items()},
                       "weights": "random init: the networks cost the same whatever the weights"},
-        "machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-                    "cores": os.cpu_count(), "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
-                    "torch": torch.__version__},
+        "machine": describe_machine(device),
         "rows": rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe_machine  # noqa: E402
 from vnvc.data.natural import NaturalClipDataset  # noqa: E402
 from vnvc.models.motion_estimation import MOTION_COST, estimate_flow  # noqa: E402
 
@@ -58,10 +55,9 @@ def main(argv: list[str] | None = None) -> None:
                      "shipped_over_no_coarse_subpel": seconds["shipped"] / seconds["no_coarse_subpel"]})
         print(f"{size}: " + ", ".join(f"{name} {s:.3f} s" for name, s in seconds.items())
               + f", ratio {rows[-1]['shipped_over_no_coarse_subpel']:.2f}")
-    machine = {"cpu": platform.machine(), "threads": torch.get_num_threads(), "cores": os.cpu_count(),
-               "torch": torch.__version__}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"repeats": args.repeats, "machine": machine, "rows": rows}, indent=2) + "\n")
+    args.out.write_text(json.dumps({"repeats": args.repeats, "machine": describe_machine(), "rows": rows}, indent=2)
+                        + "\n")
 
 
 if __name__ == "__main__":

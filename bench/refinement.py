@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe_machine  # noqa: E402
 from vnvc.codec import Decoder, Encoder  # noqa: E402
 from vnvc.io.png import list_png_frames, read_png  # noqa: E402
 from vnvc.io.source import tensor_to_frame  # noqa: E402
@@ -80,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {"clip": str(args.clip.resolve().relative_to(ROOT)) if args.clip.resolve().is_relative_to(ROOT)
                else str(args.clip), "frames": len(frames), "size": [width, height], "rate": args.rate,
                "checkpoint": args.checkpoint, "checkpoint_id": model.checkpoint_id().hex(),
-               "machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-                           "torch": torch.__version__},
+               "machine": describe_machine(),
                "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=1) + "\n")
