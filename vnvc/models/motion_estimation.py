@@ -12,9 +12,8 @@ zoom or a rotation, whose flow varies smoothly, is charged little for it); each 
 fractions of its own pixels, so that the finer levels search around flows their parents' whole pixels cannot
 hold; and at every level a block whose match barely depends on its flow (flat areas, occlusions, the frame's
 edges) takes the median flow of its neighbours (`smooth_flow`), so the field the motion codec codes is free of the
-search's random outliers. The match cost
-weighs a block's mean difference (a change of brightness) at a quarter of the rest, so a brightness drift over a
-gradient cannot pull the flow away from the true match (`_block_cost`).
+search's random outliers. The match cost weighs a block's mean difference (a change of brightness) at a quarter of
+the rest, so a brightness drift over a gradient cannot pull the flow away from the true match (`_block_cost`).
 """
 
 from __future__ import annotations
@@ -169,8 +168,8 @@ def estimate_flow(current: torch.Tensor, reference: torch.Tensor, levels: int | 
         flow = _search(cur, ref, flow, radius, 1.0, block, cost, predictor)
         halvings = levels - 1 - level
         if halvings:
+            price = None if cost is None else cost * COARSE_PRICE_PER_HALVING ** halvings
             for step in coarse_subpel:
-                price = None if cost is None else cost * COARSE_PRICE_PER_HALVING ** halvings
                 flow = _search(cur, ref, flow, 1, step, block, price, predictor)
         flow = smooth_flow(cur, ref, flow, block, tolerance, smoothing_rounds)
     for step in subpel:
