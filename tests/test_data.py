@@ -1,4 +1,4 @@
-"""vnvc.data: natural training clips, labelled synthetic video and its files, the bundled samples."""
+"""vnvc.data: natural training clips, labelled synthetic video and its files, the real videos, the bundled samples."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from pycocotools.coco import COCO
 from vnvc.data import CLASSES, NaturalClipDataset, generate_dataset, render_video
 from vnvc.data.images import image_pool
 from vnvc.data.natural import MAX_SPEED, camera_path
+from vnvc.data.real_videos import real_video_path
 from vnvc.data.synthetic import MIN_VISIBLE_AREA
 from vnvc.errors import InputError
-from vnvc.io import list_png_frames, load_dataset_config, read_png
+from vnvc.io import list_png_frames, load_dataset_config, open_video, read_png
 from vnvc.layers import flow_warp
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycocotools")  # numpy 2 copy= notice
@@ -222,13 +223,38 @@ def test_dataset_config_and_splits(dataset):
         generate_dataset(root, "val", 1, 2, 16, 16)
 
 
+# --- real videos ---------------------------------------------------------------------------------------------------
+
+def _script(path: str):
+    """The module of the script at `path` (relative to the repository)."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_real_set_writes_the_shipped_clips_as_png_folders_and_a_dataset_config(tmp_path):
+    config = _script("eval/make_real_set.py").make_set(tmp_path, 3, ["carphone"])
+    (spec,) = load_dataset_config(config)
+    assert (spec.dataset, spec.name, spec.frames, spec.intra_period) == ("REAL", "carphone_176x144", 3, 3)
+    assert (spec.width, spec.height) == (176, 144)
+    decoded = list(open_video(real_video_path("carphone"), max_frames=3))
+    written = list(spec.open())
+    assert len(written) == 3 and all(np.array_equal(a, b) for a, b in zip(written, decoded))
+    assert written[0].std() > 20 and not np.array_equal(written[0], written[1])  # a picture, and it moves
+
+
+def test_real_set_refuses_more_frames_than_a_clip_has_and_unknown_clips(tmp_path):
+    with pytest.raises(InputError, match="120 frames, fewer than the 121"):
+        _script("eval/make_real_set.py").make_set(tmp_path, 121, ["carphone"])
+    with pytest.raises(InputError, match="no real video named 'foreman'; there are carphone, bikes, bigbuckbunny"):
+        real_video_path("foreman")
+
+
 # --- bundled samples -----------------------------------------------------------------------------------------------
 
 def test_samples_are_up_to_date(tmp_path):
-    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "scripts" / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.make_samples(tmp_path)
+    _script("scripts/make_samples.py").make_samples(tmp_path)
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     bundled = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*") if p.is_file())
     assert fresh == bundled, "samples/ is out of date: run python scripts/make_samples.py"
