@@ -13,8 +13,8 @@ import torch
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
-from vnvc.data import CLASSES, NaturalClipDataset, generate_dataset, render_video
-from vnvc.data.images import image_pool
+from vnvc.data import CLASSES, NaturalClipDataset, generate_dataset, render_clip, render_video
+from vnvc.data.images import BIKES_FRAMES, image_pool
 from vnvc.data.natural import MAX_SPEED, camera_path
 from vnvc.data.real_videos import real_video_path
 from vnvc.data.synthetic import MIN_VISIBLE_AREA
@@ -249,6 +249,19 @@ def test_real_set_refuses_more_frames_than_a_clip_has_and_unknown_clips(tmp_path
         _script("eval/make_real_set.py").make_set(tmp_path, 121, ["carphone"])
     with pytest.raises(InputError, match="no real video named 'foreman'; there are carphone, bikes, bigbuckbunny"):
         real_video_path("foreman")
+
+
+def test_wider_pool_adds_frames_of_the_bikes_later_scenes_to_the_photographs():
+    photos, wider = image_pool(), image_pool("photos+bikes")
+    assert all(a is b for a, b in zip(wider, photos))  # the photographs' pool, and every set drawn from it, unchanged
+    decoded = list(open_video(real_video_path("bikes"), max_frames=BIKES_FRAMES.stop))
+    assert len(wider) == len(photos) + len(BIKES_FRAMES) and min(BIKES_FRAMES) >= 30  # none of the measured scene
+    for frame, index in zip(wider[len(photos):], BIKES_FRAMES):
+        assert torch.equal(frame, torch.from_numpy(decoded[index]).permute(2, 0, 1).float() / 255)
+    clip = render_clip(3, 64, 96, np.random.default_rng(0), image_index=len(photos) + 2, pool="photos+bikes")
+    assert clip.shape == (3, 3, 64, 96) and clip.std() > 0.02
+    with pytest.raises(ValueError, match="no image pool named 'bikes'"):
+        NaturalClipDataset(1, 2, 64, 64, pool="bikes")
 
 
 # --- bundled samples -----------------------------------------------------------------------------------------------

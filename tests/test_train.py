@@ -324,6 +324,10 @@ def test_bad_training_config(tmp_path):
                    "stages = [dict(stage='intra_entropy', steps=3, charged_search=True)]\n")
     with pytest.raises(ConfigError, match="stage 0 .intra_entropy. sets charged_search"):
         load_train_config(bad)
+    bad.write_text("codec = 'tiny'\ndata = dict(height=64, width=64, pool='photos+foreman')\n"
+                   "stages = [dict(stage='intra', steps=3)]\n")
+    with pytest.raises(ConfigError, match="data pool is 'photos\\+foreman'; choose one of .'photos', 'photos\\+bikes'."):
+        load_train_config(bad)
 
 
 @pytest.mark.slow

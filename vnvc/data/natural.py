@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from vnvc.data.images import image_pool, level_for_scale, pyramid_level
+from vnvc.data.images import POOLS, image_pool, level_for_scale, pyramid_level
 
 MAX_ANGLE = 0.2  # radians
 MAX_SPEED = 0.03  # default bound of the camera speed, fraction of the larger output side per frame
@@ -91,16 +91,16 @@ def camera_flow(affine: torch.Tensor, height: int, width: int) -> torch.Tensor:
 
 
 def render_clip(frames: int, height: int, width: int, rng: np.random.Generator,
-                image_index: int | None = None, with_flow: bool = False, max_speed: float = MAX_SPEED
-                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-    """A ``(frames, 3, height, width)`` clip in [0, 1] over pool image ``image_index`` (random when None), and
-    with ``with_flow`` its exact backward flow ``(frames, 2, height, width)`` (`camera_flow`). ``max_speed``
-    bounds the camera speed (`camera_path`)."""
+                image_index: int | None = None, with_flow: bool = False, max_speed: float = MAX_SPEED,
+                pool: str = "photos") -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """A ``(frames, 3, height, width)`` clip in [0, 1] over image ``image_index`` of ``pool``
+    (`vnvc.data.images.POOLS`; random when None), and with ``with_flow`` its exact backward flow
+    ``(frames, 2, height, width)`` (`camera_flow`). ``max_speed`` bounds the camera speed (`camera_path`)."""
     if image_index is None:
-        image_index = int(rng.integers(len(image_pool())))
-    source_hw = tuple(image_pool()[image_index].shape[1:])
+        image_index = int(rng.integers(len(image_pool(pool))))
+    source_hw = tuple(image_pool(pool)[image_index].shape[1:])
     path = camera_path(frames, height, width, source_hw, rng, max_speed)
-    source = pyramid_level(image_index, level_for_scale(image_index, float(path.scales.min())))
+    source = pyramid_level(image_index, level_for_scale(image_index, float(path.scales.min()), pool), pool)
     affine = path_to_affine(path, height, width, source_hw)
     grid = F.affine_grid(affine, [frames, 3, height, width], align_corners=False)
     clip = F.grid_sample(source.expand(frames, -1, -1, -1), grid, mode="bilinear", padding_mode="border",
@@ -125,17 +125,20 @@ class NaturalClipDataset(Dataset):
     with ``with_flow`` each item is ``(clip, flow)``, the clip's exact backward flow ``(T, 2, H, W)``.
 
     ``max_speed`` bounds the camera speed in larger output sides per frame: small training frames with a higher
-    bound move by as many pixels a frame as larger frames do at the default.
+    bound move by as many pixels a frame as larger frames do at the default. ``pool`` names the pictures the
+    clips are drawn from (`vnvc.data.images.POOLS`).
     """
 
     def __init__(self, num_clips: int, frames: int, height: int, width: int, seed: int = 0, with_flow: bool = False,
-                 max_speed: float = MAX_SPEED):
+                 max_speed: float = MAX_SPEED, pool: str = "photos"):
         if min(num_clips, frames, height, width) < 1:
             raise ValueError("num_clips, frames, height and width must be positive")
         if max_speed < 0:
             raise ValueError(f"max_speed must not be negative, got {max_speed}")
+        if pool not in POOLS:
+            raise ValueError(f"no image pool named {pool!r}; there are {', '.join(POOLS)}")
         self.num_clips, self.frames, self.height, self.width, self.seed = num_clips, frames, height, width, seed
-        self.with_flow, self.max_speed = with_flow, max_speed
+        self.with_flow, self.max_speed, self.pool = with_flow, max_speed, pool
 
     def __len__(self) -> int:
         return self.num_clips
@@ -144,7 +147,7 @@ class NaturalClipDataset(Dataset):
         if not 0 <= index < self.num_clips:
             raise IndexError(f"clip {index} of a dataset of {self.num_clips}")
         return render_clip(self.frames, self.height, self.width, np.random.default_rng([self.seed, index]),
-                           with_flow=self.with_flow, max_speed=self.max_speed)
+                           with_flow=self.with_flow, max_speed=self.max_speed, pool=self.pool)
 
 
 def clip_to_frames(clip: torch.Tensor) -> list[np.ndarray]:

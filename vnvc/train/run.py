@@ -11,7 +11,7 @@ A training config (mmengine python file) names the codec architecture, the data,
                                         # likelihoods and the distortion (vnvc.precision)
     aux_lr = 1e-2                       # learning rate of the factorized priors' quantiles (the aux loss)
     entropy_lr = 1e-3                   # of the factorized priors' densities (default: each stage's lr)
-    data = dict(height=256, width=256, frames=5, seed=0)  # optional max_speed (vnvc.data.natural)
+    data = dict(height=256, width=256, frames=5, seed=0)  # optional max_speed and pool (vnvc.data.natural)
     batch_size = 4                      # per process; a stage may set its own
     stages = [dict(stage="intra", steps=2000, lr=1e-4), dict(stage="cascade", steps=500, lr=1e-5, frames=4)]
     # a stage may also set batch_size, frames, rate_weight (0: distortion only), contextual_noise (the contextual
@@ -42,6 +42,7 @@ from typing import Any
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from ..data.images import POOLS
 from ..data.labelled import LabelledClipDataset
 from ..data.natural import MAX_SPEED, NaturalClipDataset
 from ..errors import ConfigError, TrainingError
@@ -72,6 +73,8 @@ def load_train_config(path: str | Path) -> dict[str, Any]:
     size = (cfg["data"].get("height"), cfg["data"].get("width"))
     if not all(isinstance(v, int) and v > 0 and v % 64 == 0 for v in size):
         raise ConfigError(f"training config {path}: data height and width must be positive multiples of 64, got {size}")
+    if cfg["data"].get("pool", "photos") not in POOLS:
+        raise ConfigError(f"training config {path}: data pool is {cfg['data']['pool']!r}; choose one of {POOLS}")
     for i, stage in enumerate(cfg["stages"]):
         if stage.get("stage") not in STAGES:
             raise ConfigError(f"training config {path}: stage {i} is {stage.get('stage')!r}; stages are {STAGES}")
@@ -109,7 +112,8 @@ class Trainer:
         self.model.to(self.ctx.device)
         self.frames = max(int(s.get("frames", 2)) for s in cfg["stages"])
         self.dataset = NaturalClipDataset(_CLIP_POOL, self.frames, int(data["height"]), int(data["width"]), self.seed,
-                                          with_flow=True, max_speed=float(data.get("max_speed", MAX_SPEED)))
+                                          with_flow=True, max_speed=float(data.get("max_speed", MAX_SPEED)),
+                                          pool=str(data.get("pool", "photos")))
         self.batch_size = int(cfg.get("batch_size", 4))
         self._labelled: LabelledClipDataset | None = None  # the joint stage's clips, made when first needed
         self._labelled_key: tuple | None = None
