@@ -17,20 +17,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from vnvc.data.natural import NaturalClipDataset, clip_to_frames  # noqa: E402
-from vnvc.data.writers import update_dataset_config  # noqa: E402
-from vnvc.io import write_png_folder  # noqa: E402
+from vnvc.data.writers import write_test_set  # noqa: E402
 
 
 def make_set(out: Path, clips: int, frames: int, height: int, width: int, seed: int) -> Path:
     dataset = NaturalClipDataset(clips, frames, height, width, seed)
-    names = {}
-    for index in range(clips):
-        name = f"clip{index:02d}_{width}x{height}"
-        write_png_folder(clip_to_frames(dataset[index]), out / name)
-        names[name] = frames
-    config = out / "dataset_config.json"
-    update_dataset_config(config, "NATURAL_heldout", "./", names)
-    return config
+    return write_test_set(out, "NATURAL_heldout", ((f"clip{index:02d}_{width}x{height}", clip_to_frames(dataset[index]))
+                                                   for index in range(clips)))
 
 
 def main() -> None:

@@ -14,30 +14,30 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from vnvc.data.real_videos import REAL_VIDEOS, real_video_path  # noqa: E402
-from vnvc.data.writers import update_dataset_config  # noqa: E402
+from vnvc.data.writers import write_test_set  # noqa: E402
 from vnvc.errors import InputError  # noqa: E402
-from vnvc.io import open_video, write_png_folder  # noqa: E402
+from vnvc.io import open_video  # noqa: E402
 
 
 def make_set(out: Path, frames: int, names: list[str]) -> Path:
-    """Write each clip of `names` to `out` and name them in `out/dataset_config.json` (returned)."""
-    sequences = {}
-    for name in names:
-        source = open_video(real_video_path(name), max_frames=frames)
-        clip = list(source)
-        if len(clip) < frames:
-            raise InputError(f"{source.path}: {len(clip)} frames, fewer than the {frames} asked for")
-        folder = f"{name}_{source.width}x{source.height}"
-        write_png_folder(clip, out / folder)
-        sequences[folder] = frames
-    config = out / "dataset_config.json"
-    update_dataset_config(config, "REAL", "./", sequences)
-    return config
+    """Write the first `frames` frames of each clip of `names` to `out` and name them in `out/dataset_config.json`
+    (returned)."""
+    return write_test_set(out, "REAL", (_first_frames(name, frames) for name in names))
+
+
+def _first_frames(name: str, frames: int) -> tuple[str, list[np.ndarray]]:
+    source = open_video(real_video_path(name), max_frames=frames)
+    clip = list(source)
+    if len(clip) < frames:
+        raise InputError(f"{source.path}: {len(clip)} frames, fewer than the {frames} asked for")
+    return f"{name}_{source.width}x{source.height}", clip
 
 
 def main() -> None:

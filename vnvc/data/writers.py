@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,18 @@ def update_dataset_config(path: str | Path, name: str, base_path: str, sequences
     config[name] = dict(test=1, base_path=base_path,
                         sequences={seq: dict(frames=count, gop=count) for seq, count in sequences.items()})
     _write_text(path, json.dumps(config, indent=1) + "\n")
+
+
+def write_test_set(out: str | Path, name: str, clips: Iterable[tuple[str, list[np.ndarray]]]) -> Path:
+    """Write each ``(folder, frames)`` of ``clips`` as a PNG folder under ``out`` and name them all, as class
+    ``name`` of one group of pictures each, in ``out/dataset_config.json`` (returned)."""
+    out = Path(out)
+    sequences = {}
+    for folder, frames in clips:
+        sequences[folder] = write_png_folder(frames, out / folder)
+    config = out / "dataset_config.json"
+    update_dataset_config(config, name, "./", sequences)
+    return config
 
 
 def _write_text(path: Path, text: str) -> None:
