@@ -54,12 +54,17 @@ def _load(package: str, name: str) -> np.ndarray:
         return np.asarray(image.convert("RGB" if (package, name) in COLOUR else "L"))
 
 
+def check_pool(name: str) -> str:
+    """`name` if it is one of `POOLS`; a ValueError naming them otherwise."""
+    if name not in POOLS:
+        raise ValueError(f"no image pool named {name!r}; there are {', '.join(POOLS)}")
+    return name
+
+
 def image_pool(name: str = "photos") -> tuple[torch.Tensor, ...]:
     """Every image of pool `name` (one of `POOLS`) as a float32 ``(3, H, W)`` tensor in [0, 1] (the photographs,
     colour first, then tinted grayscale; then any video frames), loaded once per process."""
-    if name not in POOLS:
-        raise ValueError(f"no image pool named {name!r}; there are {', '.join(POOLS)}")
-    return _load_pool(name)
+    return _load_pool(check_pool(name))
 
 
 @lru_cache(maxsize=len(POOLS))

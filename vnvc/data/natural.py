@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from vnvc.data.images import POOLS, image_pool, level_for_scale, pyramid_level
+from vnvc.data.images import check_pool, image_pool, level_for_scale, pyramid_level
 
 MAX_ANGLE = 0.2  # radians
 MAX_SPEED = 0.03  # default bound of the camera speed, fraction of the larger output side per frame
@@ -135,10 +135,8 @@ class NaturalClipDataset(Dataset):
             raise ValueError("num_clips, frames, height and width must be positive")
         if max_speed < 0:
             raise ValueError(f"max_speed must not be negative, got {max_speed}")
-        if pool not in POOLS:
-            raise ValueError(f"no image pool named {pool!r}; there are {', '.join(POOLS)}")
         self.num_clips, self.frames, self.height, self.width, self.seed = num_clips, frames, height, width, seed
-        self.with_flow, self.max_speed, self.pool = with_flow, max_speed, pool
+        self.with_flow, self.max_speed, self.pool = with_flow, max_speed, check_pool(pool)
 
     def __len__(self) -> int:
         return self.num_clips
